@@ -1,0 +1,56 @@
+import { CallStatus, callProgress, phaseProgress, ServiceCall as DomainServiceCall, serviceCallStreamId, ValidationError, Phase as DomainPhase } from '@app/domain';
+import { EventStore } from '@app/event-store';
+import { ServiceCallSummariesStore } from '@app/read-models';
+import { isCallId } from '@app/service-calls';
+import { Args, Float, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { READ_ROLES, Roles } from '../../auth/roles.decorator';
+import { CallStatusEnum } from '../models/enums';
+import { CallEvent, Phase, ServiceCall, ServiceCallConnection } from '../models/service-call.model';
+
+export const MAX_PAGE_SIZE = 200;
+
+@Resolver(() => ServiceCall)
+export class ServiceCallResolver {
+  constructor(
+    private readonly summaries: ServiceCallSummariesStore,
+    private readonly store: EventStore,
+  ) {}
+
+  @Query(() => ServiceCall, { nullable: true })
+  @Roles(...READ_ROLES)
+  serviceCall(@Args('id', { type: () => ID }) id: string): DomainServiceCall | null {
+    return (isCallId(id) && this.summaries.byId(id)) || null;
+  }
+
+  @Query(() => ServiceCallConnection, { description: 'newest first; pass endCursor as `after` for the next page' })
+  @Roles(...READ_ROLES)
+  serviceCalls(
+    @Args('status', { type: () => CallStatusEnum, nullable: true }) status?: CallStatus,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first = 50,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ): ServiceCallConnection {
+    if (first < 1 || first > MAX_PAGE_SIZE) throw new ValidationError('first', `first must be between 1 and ${MAX_PAGE_SIZE}`);
+    return this.summaries.page({ status: status ?? undefined, first, after: after ?? undefined });
+  }
+
+  @ResolveField(() => Float, { description: '0..1 over all steps' })
+  progress(@Parent() call: DomainServiceCall): number {
+    return callProgress(call);
+  }
+
+  @ResolveField(() => [CallEvent], { description: 'every change, oldest first' })
+  async history(@Parent() call: DomainServiceCall): Promise<CallEvent[]> {
+    const events = await this.store.readStream(serviceCallStreamId(call.id));
+    return events
+      .filter((e) => e.streamVersion <= call.version)
+      .map((e) => ({ type: e.type, version: e.streamVersion, at: String(e.metadata.at ?? e.recordedAt), data: JSON.stringify(e.data) }));
+  }
+}
+
+@Resolver(() => Phase)
+export class PhaseResolver {
+  @ResolveField(() => Float, { description: '0..1, share of its steps COMPLETED or SKIPPED' })
+  progress(@Parent() phase: DomainPhase): number {
+    return phaseProgress(phase);
+  }
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { CallResults } from './call-results.service';
+import { CompleteStepResolver } from './complete-step/complete-step.resolver';
+import { OpenServiceCallResolver } from './open-service-call/open-service-call.resolver';
+import { PhaseResolver, ServiceCallResolver } from './queries/service-call.resolver';
+import { StartStepResolver } from './start-step/start-step.resolver';
+import { TrackServiceCallResolver } from './track-service-call/track-service-call.resolver';
+
+@Module({
+  providers: [
+    CallResults,
+    OpenServiceCallResolver,
+    StartStepResolver,
+    CompleteStepResolver,
+    ServiceCallResolver,
+    PhaseResolver,
+    TrackServiceCallResolver,
+  ],
+})
+export class ServiceCallsApiModule {}

@@ -1,0 +1,60 @@
+import { callExists, DomainError, foldServiceCall, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
+import { EventStore, RecordedEvent } from '@app/event-store';
+import { ChangeServiceCallCommand } from '@app/service-calls';
+import { CallEventMessage, DOMAIN_ERROR_TYPE, ProcessCommand, ServiceCallActivities } from '@app/workflows';
+import { Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApplicationFailure } from '@temporalio/common';
+import { AutomatedActionRegistry } from '../actions/automated-action.registry';
+
+export const toCallEventMessage = (e: RecordedEvent): CallEventMessage => ({ type: e.type, version: e.streamVersion, data: e.data });
+
+/** The activities of serviceCallWorkflow. Every one is safe to run twice. */
+@Injectable()
+export class ServiceCallActivitiesService implements ServiceCallActivities {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly store: EventStore,
+    private readonly actions: AutomatedActionRegistry,
+  ) {}
+
+  async loadCallEvents(callId: string, afterVersion: number): Promise<CallEventMessage[]> {
+    return (await this.store.readStream(serviceCallStreamId(callId), afterVersion)).map(toCallEventMessage);
+  }
+
+  async issueCommand(input: { callId: string; command: ProcessCommand; idempotencyKey: string }): Promise<CallEventMessage[]> {
+    try {
+      const result = await this.commandBus.execute(
+        new ChangeServiceCallCommand(input.callId, input.command, { actor: WORKFLOW_ACTOR, idempotencyKey: input.idempotencyKey }),
+      );
+      return result.events.map(toCallEventMessage);
+    } catch (error) {
+      throw asActivityFailure(error);
+    }
+  }
+
+  async runAutomatedAction(input: { callId: string; stepKey: string; action: string }): Promise<{ outcome: string }> {
+    const action = this.actions.get(input.action);
+    if (!action) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `unknown action ${input.action}`, nonRetryable: true });
+    const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(input.callId)));
+    if (!callExists(call)) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${input.callId} not found`, nonRetryable: true });
+    return { outcome: await action.run(call, input.stepKey) };
+  }
+
+  /** Bound methods, as Worker.create wants them. */
+  asActivities(): ServiceCallActivities {
+    return {
+      loadCallEvents: this.loadCallEvents.bind(this),
+      issueCommand: this.issueCommand.bind(this),
+      runAutomatedAction: this.runAutomatedAction.bind(this),
+    };
+  }
+}
+
+/** A refusal by the domain cannot succeed on retry; anything else (e.g. a busy database) can. */
+function asActivityFailure(error: unknown): unknown {
+  if (error instanceof DomainError) {
+    return ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `${error.code}: ${error.message}`, nonRetryable: true });
+  }
+  return error;
+}

@@ -1,0 +1,108 @@
+import { callIdOfStream, WORKFLOW_ACTOR } from '@app/domain';
+import { EventStore, RecordedEvent } from '@app/event-store';
+import { ReadModelDatabase, readCheckpoint, writeCheckpoint } from '@app/read-models';
+import { callEventSignal, SERVICE_CALL_WORKFLOW_TYPE, serviceCallWorkflowId } from '@app/workflows';
+import { Logger } from '@nestjs/common';
+import { WorkflowClient } from '@temporalio/client';
+import { toCallEventMessage } from '../activities/service-call.activities';
+
+export const DISPATCHER_CHECKPOINT = 'workflow-dispatcher';
+
+export interface DispatcherOptions {
+  taskQueue: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * Delivers the log to the calls' workflows with signal-with-start: the workflow is started by its
+ * call's first event and fed every later one. Checkpointed after each batch, so a crash redelivers at
+ * most one batch (the workflow ignores versions it already has). Within a batch, calls are signalled
+ * concurrently, each call's events in order.
+ */
+export class WorkflowDispatcher {
+  private readonly logger = new Logger('WorkflowDispatcher');
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private position: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: ReadModelDatabase,
+    private readonly client: WorkflowClient,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.position = readCheckpoint(db, DISPATCHER_CHECKPOINT);
+  }
+
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { batchSize = 256, pollIntervalMs = 5 } = this.options;
+    let failures = 0;
+    while (this.running) {
+      try {
+        const events = await this.store.readAll(this.position, batchSize);
+        if (events.length === 0) {
+          await this.sleep(pollIntervalMs);
+          continue;
+        }
+        await this.dispatch(events);
+        this.position = events[events.length - 1].position;
+        writeCheckpoint(this.db, DISPATCHER_CHECKPOINT, this.position);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logger.warn(`dispatch failed (attempt ${failures}), retrying: ${String(error)}`);
+        await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  private async dispatch(events: RecordedEvent[]): Promise<void> {
+    const byCall = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const callId = callIdOfStream(event.streamId);
+      // the workflow already has the events its own commands produced
+      if (!callId || event.metadata.actor === WORKFLOW_ACTOR) continue;
+      byCall.set(callId, [...(byCall.get(callId) ?? []), event]);
+    }
+    await Promise.all(
+      [...byCall].map(async ([callId, callEvents]) => {
+        for (const event of callEvents) {
+          await this.client.signalWithStart(SERVICE_CALL_WORKFLOW_TYPE, {
+            workflowId: serviceCallWorkflowId(callId),
+            taskQueue: this.options.taskQueue,
+            args: [{ callId }],
+            signal: callEventSignal,
+            signalArgs: [toCallEventMessage(event)],
+          });
+        }
+      }),
+    );
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { AppConfig } from '@app/config';
+import { EventStore } from '@app/event-store';
+import { ReadModelConnection } from '@app/read-models';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Connection, WorkflowClient } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { ServiceCallActivitiesService } from '../activities/service-call.activities';
+import { WorkflowDispatcher } from '../dispatcher/workflow-dispatcher';
+import { prebuiltWorkflowBundle, workflowBundleOptions } from './workflow-bundle';
+
+/** Runs the Temporal worker (workflows + activities) and the dispatcher that feeds workflows from the log. */
+@Injectable()
+export class TemporalWorkerService implements OnApplicationShutdown {
+  private readonly logger = new Logger('TemporalWorker');
+  private worker?: Worker;
+  private running?: Promise<void>;
+  private dispatcher?: WorkflowDispatcher;
+  private connections: { close(): Promise<void> }[] = [];
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly activities: ServiceCallActivitiesService,
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelConnection,
+  ) {}
+
+  async start(): Promise<void> {
+    const nativeConnection = await NativeConnection.connect({ address: this.config.temporalAddress });
+    const clientConnection = await Connection.connect({ address: this.config.temporalAddress });
+    this.connections.push(nativeConnection, clientConnection);
+    const bundle = prebuiltWorkflowBundle();
+    this.worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: this.config.temporalNamespace,
+      taskQueue: this.config.taskQueue,
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : { ...workflowBundleOptions() }),
+      activities: this.activities.asActivities(),
+    });
+    this.running = this.worker.run();
+    const client = new WorkflowClient({ connection: clientConnection, namespace: this.config.temporalNamespace });
+    this.dispatcher = new WorkflowDispatcher(this.store, this.readModels.db, client, { taskQueue: this.config.taskQueue });
+    this.dispatcher.start();
+    this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; dispatching from position ${this.dispatcher.checkpoint}`);
+  }
+
+  /** Resolves when the worker stops (or rejects when it fails). */
+  whenStopped(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dispatcher?.stop();
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running?.catch(() => undefined);
+    for (const c of this.connections) await c.close().catch(() => undefined);
+  }
+}

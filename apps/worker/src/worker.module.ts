@@ -1,0 +1,15 @@
+import { ConfigModule } from '@app/config';
+import { ReadModelsModule } from '@app/read-models';
+import { ServiceCallsModule } from '@app/service-calls';
+import { Module } from '@nestjs/common';
+import { AutomatedActionRegistry } from './actions/automated-action.registry';
+import { ReviewCustomerHistoryAction } from './actions/review-customer-history.action';
+import { ServiceCallActivitiesService } from './activities/service-call.activities';
+import { TemporalWorkerService } from './temporal/temporal-worker.service';
+
+@Module({
+  imports: [ConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: false })],
+  providers: [ReviewCustomerHistoryAction, AutomatedActionRegistry, ServiceCallActivitiesService, TemporalWorkerService],
+  exports: [TemporalWorkerService],
+})
+export class WorkerModule {}

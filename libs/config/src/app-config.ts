@@ -1,0 +1,87 @@
+import * as path from 'node:path';
+
+export type Role = 'INTEGRATOR' | 'MANAGER' | 'AGENT';
+export const ROLES: readonly Role[] = ['INTEGRATOR', 'MANAGER', 'AGENT'];
+
+export interface ApiKey {
+  key: string;
+  role: Role;
+  /** who the key stands for in events' metadata (`apikey:<name>`) and, for agents, their agent id */
+  name: string;
+}
+
+/** The three development keys of the embedded default, one per role (documented in the README). */
+export const DEVELOPMENT_API_KEYS: readonly ApiKey[] = [
+  { key: 'dev-integrator-key', role: 'INTEGRATOR', name: 'dev-integrator' },
+  { key: 'dev-manager-key', role: 'MANAGER', name: 'dev-manager' },
+  { key: 'dev-agent-key', role: 'AGENT', name: 'dev-agent' },
+];
+
+/**
+ * All configuration, read and validated once. Nothing else in the product reads process.env.
+ * The variables are the contract's (CONTRACT.md, "Configuration") plus a few operational ones.
+ */
+export class AppConfig {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly apiKeys: readonly ApiKey[];
+  readonly eventStoreConnectionString?: string;
+  readonly databaseUrl?: string;
+  /** unset: the start script runs the embedded Temporal dev server and passes its address here */
+  readonly temporalAddress: string;
+  readonly temporalNamespace: string;
+  readonly taskQueue: string;
+  /** NORMAL survives a crash of the process (kill -9); FULL also survives power loss, at ~1/8 the append rate */
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** how long a mutation waits for the read model to reach its own change (read-your-writes) */
+  readonly readYourWritesTimeoutMs: number;
+
+  constructor(env: Record<string, string | undefined> = process.env) {
+    this.port = intVar(env, 'PORT', 3000);
+    this.dataDir = path.resolve(env.DATA_DIR || './data');
+    this.eventStoreConnectionString = env.EVENTSTORE_CONNECTION_STRING || undefined;
+    this.databaseUrl = env.DATABASE_URL || undefined;
+    this.temporalAddress = env.TEMPORAL_ADDRESS || 'localhost:7233';
+    this.temporalNamespace = env.TEMPORAL_NAMESPACE || 'default';
+    this.taskQueue = env.TEMPORAL_TASK_QUEUE || 'service-calls';
+    const sync = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
+    if (sync !== 'NORMAL' && sync !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+    this.sqliteSynchronous = sync;
+    this.readYourWritesTimeoutMs = intVar(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000);
+    const embedded = !this.eventStoreConnectionString;
+    if (env.API_KEYS) this.apiKeys = parseApiKeys(env.API_KEYS);
+    else if (embedded) this.apiKeys = DEVELOPMENT_API_KEYS;
+    else throw new Error('API_KEYS must be set when EVENTSTORE_CONNECTION_STRING is set (development keys are for the embedded mode only)');
+  }
+
+  get eventStorePath(): string {
+    return path.join(this.dataDir, 'events.sqlite');
+  }
+
+  get readModelPath(): string {
+    return path.join(this.dataDir, 'read-models.sqlite');
+  }
+}
+
+/** `key:ROLE` or `key:ROLE:name`, comma-separated. */
+export function parseApiKeys(text: string): ApiKey[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, index) => {
+      const [key, role, name] = entry.split(':').map((part) => part.trim());
+      if (!key || !role || !(ROLES as readonly string[]).includes(role)) {
+        throw new Error(`API_KEYS entry ${index + 1} must be key:ROLE with ROLE one of ${ROLES.join(', ')}`);
+      }
+      return { key, role: role as Role, name: name || `${role.toLowerCase()}-${index + 1}` };
+    });
+}
+
+function intVar(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}

@@ -1,0 +1,944 @@
+import fc from 'fast-check';
+import { nextProcessActions } from '../process/process-plan';
+import { ProcessTemplate } from '../process/process-template';
+import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
+import { ConflictError, DomainError, DomainErrorCode, NotFoundError, ValidationError } from '../shared/domain-error';
+import { LIMITS } from '../shared/validation';
+import { CommandContext, OpenServiceCallInput, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
+import { callExists, decide, evolve, foldServiceCall, initialServiceCallState, ServiceCallState } from './service-call.decider';
+import { ServiceCallEvent } from './service-call.events';
+import { ServiceCall } from './service-call.types';
+
+// ---------------------------------------------------------------------------------------------
+// The language of the specs: given these events, when this command, then these events (or error).
+// ---------------------------------------------------------------------------------------------
+
+const CALL_ID = 'call-0001';
+const TRACKING = 'TRK-7Q4M-2XZ9';
+/** when the given history happened */
+const EARLIER = '2025-03-10T08:00:00.000Z';
+/** when the command under test is decided */
+const NOW = new Date('2025-03-10T09:00:00.000Z');
+const at = NOW.toISOString();
+const AGENT = 'apikey:agent-anna';
+const agent: CommandContext = { now: NOW, actor: AGENT };
+const workflow: CommandContext = { now: NOW, actor: WORKFLOW_ACTOR };
+
+type ErrorExpectation = { code: DomainErrorCode; field?: string; message?: RegExp };
+
+function given(...history: ServiceCallEvent[]) {
+  const state = foldServiceCall(history);
+  return {
+    when(command: ServiceCallCommand, ctx: CommandContext = agent) {
+      const run = () => decide(command, state, ctx);
+      return {
+        then(expected: ServiceCallEvent[]): void {
+          expect(run()).toEqual(expected);
+        },
+        thenThrows(errorClass: new (...args: never[]) => DomainError, expected: ErrorExpectation): void {
+          let thrown: unknown;
+          try {
+            run();
+          } catch (error) {
+            thrown = error;
+          }
+          expect(thrown).toBeInstanceOf(errorClass);
+          const error = thrown as DomainError & { field?: string; currentVersion?: number };
+          expect(error.code).toBe(expected.code);
+          if ('field' in expected) expect(error.field).toBe(expected.field);
+          if (expected.message) expect(error.message).toMatch(expected.message);
+          // a conflict always tells the client which version it conflicted with
+          if (error instanceof ConflictError) expect(error.currentVersion).toBe(history.length);
+        },
+      };
+    },
+  };
+}
+
+// --- events -----------------------------------------------------------------------------------
+
+function processOf(template: ProcessTemplate) {
+  return {
+    key: template.key,
+    version: template.version,
+    phases: template.phases.map((p) => ({ key: p.key, name: p.name, steps: p.steps })),
+  };
+}
+
+function opened(template: ProcessTemplate = STANDARD_COMPLAINT): ServiceCallEvent {
+  return {
+    type: 'ServiceCallOpened',
+    data: {
+      callId: CALL_ID,
+      trackingCode: TRACKING,
+      channel: 'PHONE',
+      priority: 'NORMAL',
+      category: 'billing',
+      summary: 'Charged twice for the March invoice',
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      receivedAt: EARLIER,
+      process: processOf(template),
+      at: EARLIER,
+    },
+  };
+}
+
+function phaseOfStep(stepKey: string): string {
+  const phase = STANDARD_COMPLAINT.phases.find((p) => p.steps.some((s) => s.key === stepKey));
+  if (!phase) throw new Error(`test setup: no step ${stepKey} in the standard complaint`);
+  return phase.key;
+}
+
+const phaseStarted = (phaseKey: string, when = EARLIER): ServiceCallEvent => ({ type: 'PhaseStarted', data: { phaseKey, at: when } });
+const stepReady = (stepKey: string, when = EARLIER): ServiceCallEvent => ({
+  type: 'StepReady',
+  data: { phaseKey: phaseOfStep(stepKey), stepKey, at: when },
+});
+const stepStarted = (stepKey: string, by = AGENT, when = EARLIER): ServiceCallEvent => ({
+  type: 'StepStarted',
+  data: { phaseKey: phaseOfStep(stepKey), stepKey, by, at: when },
+});
+const stepCompleted = (stepKey: string, by = AGENT, when = EARLIER, outcome?: string): ServiceCallEvent => ({
+  type: 'StepCompleted',
+  data: { phaseKey: phaseOfStep(stepKey), stepKey, outcome, by, at: when },
+});
+const phaseCompleted = (phaseKey: string, when = EARLIER): ServiceCallEvent => ({ type: 'PhaseCompleted', data: { phaseKey, at: when } });
+const resolved = (when = EARLIER): ServiceCallEvent => ({ type: 'ServiceCallResolved', data: { at: when } });
+
+/** A phase of the standard complaint run from start to completion (template order is a topological order). */
+function phaseDone(phaseKey: string): ServiceCallEvent[] {
+  const phase = STANDARD_COMPLAINT.phases.find((p) => p.key === phaseKey)!;
+  return [
+    phaseStarted(phaseKey),
+    ...phase.steps.flatMap((s) => [stepReady(s.key), stepCompleted(s.key, s.automated ? WORKFLOW_ACTOR : AGENT)]),
+    phaseCompleted(phaseKey),
+  ];
+}
+const allPhasesDone = (): ServiceCallEvent[] => STANDARD_COMPLAINT.phases.flatMap((p) => phaseDone(p.key));
+
+// --- commands ---------------------------------------------------------------------------------
+
+const validInput = (): OpenServiceCallInput => ({
+  channel: 'PHONE',
+  category: 'billing',
+  summary: 'Charged twice for the March invoice',
+  customer: { name: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0958' },
+});
+
+/** Loosely typed on purpose: clients send strings, and the domain must refuse what the types would not allow. */
+type InputPatch = { [field: string]: unknown; customer?: { [field: string]: unknown } };
+
+function openCall(patch: InputPatch = {}, process: ProcessTemplate = STANDARD_COMPLAINT): ServiceCallCommand {
+  const base = validInput();
+  const customer = 'customer' in patch && patch.customer === undefined ? undefined : { ...base.customer, ...patch.customer };
+  const input = { ...base, ...patch, customer } as unknown as OpenServiceCallInput;
+  return { type: 'OpenServiceCall', data: { callId: CALL_ID, trackingCode: TRACKING, input, process } };
+}
+const startPhase = (phaseKey: string): ServiceCallCommand => ({ type: 'StartPhase', data: { phaseKey } });
+const markReady = (phaseKey: string, ...stepKeys: string[]): ServiceCallCommand => ({ type: 'MarkStepsReady', data: { phaseKey, stepKeys } });
+const startStep = (stepKey: string): ServiceCallCommand => ({ type: 'StartStep', data: { stepKey } });
+const completeStep = (stepKey: string, outcome?: string): ServiceCallCommand => ({ type: 'CompleteStep', data: { stepKey, outcome } });
+const completePhase = (phaseKey: string): ServiceCallCommand => ({ type: 'CompletePhase', data: { phaseKey } });
+const resolve = (): ServiceCallCommand => ({ type: 'ResolveServiceCall', data: {} });
+
+function openedEventOf(command: ServiceCallCommand, ctx: CommandContext = agent) {
+  const [event, ...rest] = decide(command, initialServiceCallState, ctx);
+  expect(rest).toEqual([]);
+  if (event?.type !== 'ServiceCallOpened') throw new Error(`expected ServiceCallOpened, got ${event?.type}`);
+  return event.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('opening a service call', () => {
+  it('records the call with trimmed fields, the tracking code and the time it was opened', () => {
+    given()
+      .when(
+        openCall({
+          channel: 'WHATSAPP',
+          priority: 'HIGH',
+          category: '  billing ',
+          product: ' Fibre 100 ',
+          region: '\tNorth ',
+          summary: '  Charged twice for the March invoice  ',
+          description: '  The invoice of 3 March was debited twice.\n',
+          customer: {
+            name: '  Ada Lovelace ',
+            email: '  Ada.Lovelace@Example.COM ',
+            phone: ' +44 20 7946 0958 ',
+            address: ' 12 St James’s Square, London ',
+            preferredChannel: 'EMAIL',
+          },
+          receivedBy: ' agent-7 ',
+          receivedAt: '2025-03-10T08:30:00+01:00',
+        }),
+      )
+      .then([
+        {
+          type: 'ServiceCallOpened',
+          data: {
+            callId: CALL_ID,
+            trackingCode: TRACKING,
+            channel: 'WHATSAPP',
+            priority: 'HIGH',
+            category: 'billing',
+            product: 'Fibre 100',
+            region: 'North',
+            summary: 'Charged twice for the March invoice',
+            description: 'The invoice of 3 March was debited twice.',
+            customer: {
+              name: 'Ada Lovelace',
+              email: 'ada.lovelace@example.com',
+              phone: '+44 20 7946 0958',
+              address: '12 St James’s Square, London',
+              preferredChannel: 'EMAIL',
+            },
+            receivedBy: 'agent-7',
+            receivedAt: '2025-03-10T07:30:00.000Z',
+            process: processOf(STANDARD_COMPLAINT),
+            at,
+          },
+        },
+      ]);
+  });
+
+  it('gives the call NORMAL priority when none is asked for', () => {
+    expect(openedEventOf(openCall()).priority).toBe('NORMAL');
+    expect(openedEventOf(openCall({ priority: null })).priority).toBe('NORMAL');
+  });
+
+  it('takes the call as received now when the client does not say when', () => {
+    const data = openedEventOf(openCall());
+    expect(data.receivedAt).toBe(at);
+    expect(data.at).toBe(at);
+  });
+
+  it('keeps a receivedAt in the past (a call entered after the fact)', () => {
+    expect(openedEventOf(openCall({ receivedAt: '2025-03-07T16:45:00Z' })).receivedAt).toBe('2025-03-07T16:45:00.000Z');
+  });
+
+  it('tolerates a client clock up to a minute ahead, and no more', () => {
+    const oneMinuteAhead = new Date(NOW.getTime() + 60_000).toISOString();
+    expect(openedEventOf(openCall({ receivedAt: oneMinuteAhead })).receivedAt).toBe(oneMinuteAhead);
+    given()
+      .when(openCall({ receivedAt: new Date(NOW.getTime() + 60_001).toISOString() }))
+      .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'receivedAt', message: /future/ });
+  });
+
+  it('refuses a receivedAt in the future', () => {
+    given()
+      .when(openCall({ receivedAt: '2025-03-11T09:00:00Z' }))
+      .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'receivedAt', message: /future/ });
+  });
+
+  it('leaves out optional fields that are blank', () => {
+    const data = openedEventOf(openCall({ description: '   ', product: '', customer: { email: ' ', phone: '', address: '\n' } }));
+    expect(data.description).toBeUndefined();
+    expect(data.product).toBeUndefined();
+    expect(data.customer).toEqual({ name: 'Ada Lovelace' });
+  });
+
+  it('accepts text exactly at its limit, measured after trimming', () => {
+    const summary = 's'.repeat(LIMITS.summary);
+    expect(openedEventOf(openCall({ summary: `  ${summary}  ` })).summary).toBe(summary);
+    expect(openedEventOf(openCall({ description: 'd'.repeat(LIMITS.longText) })).description).toHaveLength(LIMITS.longText);
+  });
+
+  it('copies the process it runs into the event, so the call keeps that version', () => {
+    const data = openedEventOf(openCall());
+    expect(data.process.key).toBe('standard-complaint');
+    expect(data.process.version).toBe(1);
+    expect(data.process.phases.map((p) => p.key)).toEqual(['intake', 'diagnosis', 'resolution']);
+    expect(data.process.phases[1]!.steps.find((s) => s.key === 'identify-cause')!.dependsOn).toEqual([
+      'review-customer-history',
+      'inspect-problem',
+    ]);
+  });
+
+  it('runs whatever process it is given, not only the standard complaint', () => {
+    const callback: ProcessTemplate = {
+      ...STANDARD_COMPLAINT,
+      key: 'callback',
+      version: 3,
+      phases: [{ key: 'call-back', name: 'Call back', steps: [{ key: 'ring', name: 'Ring the customer', dependsOn: [], automated: false }] }],
+    };
+    expect(openedEventOf(openCall({}, callback)).process).toEqual({
+      key: 'callback',
+      version: 3,
+      phases: [{ key: 'call-back', name: 'Call back', steps: [{ key: 'ring', name: 'Ring the customer', dependsOn: [], automated: false }] }],
+    });
+  });
+
+  it('refuses to open the same call twice', () => {
+    given(opened()).when(openCall()).thenThrows(ConflictError, { code: 'CONFLICT', message: new RegExp(CALL_ID) });
+  });
+
+  describe('refuses bad input, naming the field', () => {
+    const long = (n: number) => 'x'.repeat(n + 1);
+    const cases: [string, InputPatch, string][] = [
+      ['an empty customer name', { customer: { name: '' } }, 'customer.name'],
+      ['a customer name of spaces', { customer: { name: '   ' } }, 'customer.name'],
+      ['a customer name of tabs and newlines', { customer: { name: '\t\n ' } }, 'customer.name'],
+      ['a missing customer name', { customer: { name: undefined } }, 'customer.name'],
+      ['a customer name that is not text', { customer: { name: 42 } }, 'customer.name'],
+      ['no customer at all', { customer: undefined }, 'customer.name'],
+      ['an oversized customer name', { customer: { name: long(LIMITS.name) } }, 'customer.name'],
+      ['an oversized customer address', { customer: { address: long(LIMITS.summary) } }, 'customer.address'],
+      ['an e-mail without @', { customer: { email: 'ada.example.com' } }, 'customer.email'],
+      ['an e-mail without a domain', { customer: { email: 'ada@' } }, 'customer.email'],
+      ['an e-mail without a local part', { customer: { email: '@example.com' } }, 'customer.email'],
+      ['an e-mail without a dot in the domain', { customer: { email: 'ada@localhost' } }, 'customer.email'],
+      ['an e-mail with a space', { customer: { email: 'ada lovelace@example.com' } }, 'customer.email'],
+      ['an e-mail with two @', { customer: { email: 'ada@@example.com' } }, 'customer.email'],
+      ['a phone number of words', { customer: { phone: 'call me maybe' } }, 'customer.phone'],
+      ['a phone number with too few digits (5)', { customer: { phone: '12 345' } }, 'customer.phone'],
+      ['a phone number with too many digits (16)', { customer: { phone: '+1234 5678 9012 3456' } }, 'customer.phone'],
+      ['a phone number with letters', { customer: { phone: '+49 30 CALLNOW' } }, 'customer.phone'],
+      ['a phone number with a second +', { customer: { phone: '+49 +30 1234567' } }, 'customer.phone'],
+      ['an empty summary', { summary: '' }, 'summary'],
+      ['a blank summary', { summary: '  \n ' }, 'summary'],
+      ['a missing summary', { summary: undefined }, 'summary'],
+      ['an oversized summary', { summary: long(LIMITS.summary) }, 'summary'],
+      ['an oversized description', { description: long(LIMITS.longText) }, 'description'],
+      ['a blank category', { category: ' ' }, 'category'],
+      ['an oversized category', { category: long(LIMITS.shortText) }, 'category'],
+      ['an oversized product', { product: long(LIMITS.shortText) }, 'product'],
+      ['an oversized region', { region: long(LIMITS.shortText) }, 'region'],
+      ['an oversized receivedBy', { receivedBy: long(LIMITS.shortText) }, 'receivedBy'],
+      ['an unknown channel', { channel: 'FAX' }, 'channel'],
+      ['a channel in the wrong case', { channel: 'phone' }, 'channel'],
+      ['a missing channel', { channel: undefined }, 'channel'],
+      ['an unknown priority', { priority: 'CRITICAL' }, 'priority'],
+      ['a priority in the wrong case', { priority: 'urgent' }, 'priority'],
+      ['an unknown preferred channel', { customer: { preferredChannel: 'CARRIER_PIGEON' } }, 'customer.preferredChannel'],
+      ['a receivedAt that is not a date', { receivedAt: 'yesterday' }, 'receivedAt'],
+      ['an empty receivedAt', { receivedAt: '' }, 'receivedAt'],
+      ['a receivedAt with month 13', { receivedAt: '2025-13-01T10:00:00Z' }, 'receivedAt'],
+      ['a receivedAt on 30 February', { receivedAt: '2025-02-30T10:00:00Z' }, 'receivedAt'],
+      ['a receivedAt that is a bare number', { receivedAt: '1' }, 'receivedAt'],
+      ['a receivedAt in prose', { receivedAt: '10 March 2025' }, 'receivedAt'],
+      ['a receivedAt without a time zone offset', { receivedAt: '2025-03-10T08:00:00' }, 'receivedAt'],
+      ['a receivedAt that is not text', { receivedAt: 1741593600000 }, 'receivedAt'],
+    ];
+
+    it.each(cases)('%s', (_label, patch, field) => {
+      given().when(openCall(patch)).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
+    });
+  });
+});
+
+describe('commands on a call that does not exist', () => {
+  it.each<[string, ServiceCallCommand]>([
+    ['StartPhase', startPhase('intake')],
+    ['MarkStepsReady', markReady('intake', 'record-complaint')],
+    ['StartStep', startStep('record-complaint')],
+    ['CompleteStep', completeStep('record-complaint')],
+    ['CompletePhase', completePhase('intake')],
+    ['ResolveServiceCall', resolve()],
+  ])('%s is NOT_FOUND', (_type, command) => {
+    given().when(command).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'callId' });
+  });
+});
+
+describe('unknown steps and phases', () => {
+  it.each<[string, ServiceCallCommand]>([
+    ['StartStep', startStep('make-coffee')],
+    ['CompleteStep', completeStep('make-coffee')],
+    ['MarkStepsReady', markReady('intake', 'make-coffee')],
+  ])('%s of an unknown step is NOT_FOUND on stepKey', (_type, command) => {
+    given(opened(), phaseStarted('intake')).when(command, workflow).thenThrows(NotFoundError, {
+      code: 'NOT_FOUND',
+      field: 'stepKey',
+      message: /make-coffee/,
+    });
+  });
+
+  it.each<[string, ServiceCallCommand]>([
+    ['StartPhase', startPhase('celebration')],
+    ['MarkStepsReady', markReady('celebration', 'record-complaint')],
+    ['CompletePhase', completePhase('celebration')],
+  ])('%s of an unknown phase is NOT_FOUND on phaseKey', (_type, command) => {
+    given(opened()).when(command, workflow).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'phaseKey', message: /celebration/ });
+  });
+
+  it('a blank step key is bad input', () => {
+    given(opened(), phaseStarted('intake')).when(startStep('  ')).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'stepKey' });
+  });
+});
+
+describe('starting a phase', () => {
+  it('starts the first phase of a new call', () => {
+    given(opened()).when(startPhase('intake'), workflow).then([{ type: 'PhaseStarted', data: { phaseKey: 'intake', at } }]);
+  });
+
+  it('starts the next phase once the one before it is complete', () => {
+    given(opened(), ...phaseDone('intake'))
+      .when(startPhase('diagnosis'), workflow)
+      .then([{ type: 'PhaseStarted', data: { phaseKey: 'diagnosis', at } }]);
+  });
+
+  it('refuses to skip ahead of a phase that has not started', () => {
+    given(opened()).when(startPhase('diagnosis'), workflow).thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey' });
+  });
+
+  it('refuses to start a phase while the one before it is still active', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'))
+      .when(startPhase('diagnosis'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey', message: /diagnosis/ });
+  });
+
+  it('refuses to start the last phase when only the first is done', () => {
+    given(opened(), ...phaseDone('intake'))
+      .when(startPhase('resolution'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey' });
+  });
+
+  it('changes nothing when the phase already started', () => {
+    given(opened(), phaseStarted('intake')).when(startPhase('intake'), workflow).then([]);
+  });
+
+  it('changes nothing when the phase is already complete', () => {
+    given(opened(), ...phaseDone('intake')).when(startPhase('intake'), workflow).then([]);
+  });
+});
+
+describe('making steps ready', () => {
+  it('makes a step without dependencies ready', () => {
+    given(opened(), phaseStarted('intake'))
+      .when(markReady('intake', 'record-complaint'), workflow)
+      .then([{ type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'record-complaint', at } }]);
+  });
+
+  it('makes parallel steps ready together', () => {
+    given(opened(), ...phaseDone('intake'), phaseStarted('diagnosis'))
+      .when(markReady('diagnosis', 'review-customer-history', 'inspect-problem'), workflow)
+      .then([
+        { type: 'StepReady', data: { phaseKey: 'diagnosis', stepKey: 'review-customer-history', at } },
+        { type: 'StepReady', data: { phaseKey: 'diagnosis', stepKey: 'inspect-problem', at } },
+      ]);
+  });
+
+  it('makes a dependent step ready once its dependency is complete', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'))
+      .when(markReady('intake', 'confirm-understanding'), workflow)
+      .then([{ type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'confirm-understanding', at } }]);
+  });
+
+  it('refuses a step whose dependency is not complete, naming it', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'))
+      .when(markReady('intake', 'confirm-understanding'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /record-complaint/ });
+  });
+
+  it('refuses the whole command when one of its steps is not ready yet', () => {
+    given(opened(), phaseStarted('intake'))
+      .when(markReady('intake', 'record-complaint', 'confirm-understanding'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /confirm-understanding/ });
+  });
+
+  it('refuses a step that waits for one of two dependencies', () => {
+    given(opened(), ...phaseDone('intake'), phaseStarted('diagnosis'), stepReady('inspect-problem'), stepCompleted('inspect-problem'))
+      .when(markReady('diagnosis', 'identify-cause'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /waits for review-customer-history to/ });
+  });
+
+  it('skips steps that are already ready and marks only the new ones', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'))
+      .when(markReady('intake', 'record-complaint', 'confirm-understanding'), workflow)
+      .then([{ type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'confirm-understanding', at } }]);
+  });
+
+  it('changes nothing when every step is already ready', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'))
+      .when(markReady('intake', 'record-complaint'), workflow)
+      .then([]);
+  });
+
+  it('marks a step ready once even when the command names it twice', () => {
+    given(opened(), phaseStarted('intake'))
+      .when(markReady('intake', 'record-complaint', 'record-complaint'), workflow)
+      .then([{ type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'record-complaint', at } }]);
+  });
+
+  it('refuses steps of a phase that is not active', () => {
+    given(opened())
+      .when(markReady('intake', 'record-complaint'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey', message: /PENDING/ });
+  });
+});
+
+describe('starting a step', () => {
+  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
+
+  it('takes a READY step IN_PROGRESS, recording who started it', () => {
+    given(...intakeReady)
+      .when(startStep('record-complaint'))
+      .then([{ type: 'StepStarted', data: { phaseKey: 'intake', stepKey: 'record-complaint', by: AGENT, at } }]);
+  });
+
+  it('refuses a PENDING step, naming the dependency it waits for', () => {
+    given(...intakeReady)
+      .when(startStep('confirm-understanding'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /confirm-understanding waits for record-complaint/ });
+  });
+
+  it('names every unmet dependency', () => {
+    given(opened(), ...phaseDone('intake'), phaseStarted('diagnosis'))
+      .when(startStep('identify-cause'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /review-customer-history, inspect-problem/ });
+  });
+
+  it('refuses a step of a phase that has not started, naming the phase', () => {
+    given(...intakeReady)
+      .when(startStep('propose-solution'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /resolution, which is PENDING/ });
+  });
+
+  it('refuses a step that is already IN_PROGRESS', () => {
+    given(...intakeReady, stepStarted('record-complaint'))
+      .when(startStep('record-complaint'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /IN_PROGRESS/ });
+  });
+
+  it('refuses a step that is already COMPLETED', () => {
+    given(...intakeReady, stepCompleted('record-complaint'))
+      .when(startStep('record-complaint'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /COMPLETED/ });
+  });
+});
+
+describe('completing a step', () => {
+  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
+
+  it('completes a READY step directly, with its trimmed outcome', () => {
+    given(...intakeReady)
+      .when(completeStep('record-complaint', '  Debited twice on 3 March; wants a refund.  '))
+      .then([
+        {
+          type: 'StepCompleted',
+          data: { phaseKey: 'intake', stepKey: 'record-complaint', outcome: 'Debited twice on 3 March; wants a refund.', by: AGENT, at },
+        },
+      ]);
+  });
+
+  it('completes an IN_PROGRESS step', () => {
+    given(...intakeReady, stepStarted('record-complaint'))
+      .when(completeStep('record-complaint'))
+      .then([{ type: 'StepCompleted', data: { phaseKey: 'intake', stepKey: 'record-complaint', outcome: undefined, by: AGENT, at } }]);
+  });
+
+  it('records no outcome when the outcome is blank', () => {
+    given(...intakeReady)
+      .when(completeStep('record-complaint', '   '))
+      .then([{ type: 'StepCompleted', data: { phaseKey: 'intake', stepKey: 'record-complaint', outcome: undefined, by: AGENT, at } }]);
+  });
+
+  it('refuses an oversized outcome', () => {
+    given(...intakeReady)
+      .when(completeStep('record-complaint', 'o'.repeat(LIMITS.outcome + 1)))
+      .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'outcome' });
+  });
+
+  it('refuses a step that is already COMPLETED', () => {
+    given(...intakeReady, stepCompleted('record-complaint'))
+      .when(completeStep('record-complaint'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /COMPLETED/ });
+  });
+
+  it('refuses a step out of dependency order, naming what it waits for', () => {
+    given(...intakeReady)
+      .when(completeStep('confirm-understanding'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /waits for record-complaint/ });
+  });
+});
+
+describe('automated steps belong to the workflow', () => {
+  const historyReviewReady = [opened(), ...phaseDone('intake'), phaseStarted('diagnosis'), stepReady('review-customer-history')];
+
+  it('refuses a person starting an automated step', () => {
+    given(...historyReviewReady)
+      .when(startStep('review-customer-history'), agent)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /automated/ });
+  });
+
+  it('refuses a person completing an automated step', () => {
+    given(...historyReviewReady, stepStarted('review-customer-history', WORKFLOW_ACTOR))
+      .when(completeStep('review-customer-history', 'no earlier calls'), agent)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /automated/ });
+  });
+
+  it('lets the workflow start and complete it', () => {
+    given(...historyReviewReady)
+      .when(startStep('review-customer-history'), workflow)
+      .then([{ type: 'StepStarted', data: { phaseKey: 'diagnosis', stepKey: 'review-customer-history', by: WORKFLOW_ACTOR, at } }]);
+    given(...historyReviewReady, stepStarted('review-customer-history', WORKFLOW_ACTOR))
+      .when(completeStep('review-customer-history', '2 earlier calls, both resolved'), workflow)
+      .then([
+        {
+          type: 'StepCompleted',
+          data: { phaseKey: 'diagnosis', stepKey: 'review-customer-history', outcome: '2 earlier calls, both resolved', by: WORKFLOW_ACTOR, at },
+        },
+      ]);
+  });
+});
+
+describe('completing a phase', () => {
+  it('completes a phase whose steps are all done', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'), stepReady('confirm-understanding'), stepCompleted('confirm-understanding'))
+      .when(completePhase('intake'), workflow)
+      .then([{ type: 'PhaseCompleted', data: { phaseKey: 'intake', at } }]);
+  });
+
+  it('refuses while a step is still open', () => {
+    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'), stepReady('confirm-understanding'))
+      .when(completePhase('intake'), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey', message: /open steps/ });
+  });
+
+  it('refuses a phase that has not started', () => {
+    given(opened(), ...phaseDone('intake')).when(completePhase('diagnosis'), workflow).thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey' });
+  });
+
+  it('changes nothing when the phase is already complete', () => {
+    given(opened(), ...phaseDone('intake')).when(completePhase('intake'), workflow).then([]);
+  });
+});
+
+describe('resolving the call', () => {
+  it('resolves the call when every phase is complete', () => {
+    given(opened(), ...allPhasesDone()).when(resolve(), workflow).then([{ type: 'ServiceCallResolved', data: { at } }]);
+  });
+
+  it('refuses while a phase is unfinished', () => {
+    given(opened(), ...phaseDone('intake'), ...phaseDone('diagnosis'), phaseStarted('resolution'))
+      .when(resolve(), workflow)
+      .thenThrows(ConflictError, { code: 'CONFLICT', message: /unfinished phases/ });
+  });
+
+  it('refuses a call that has not started its process', () => {
+    given(opened()).when(resolve(), workflow).thenThrows(ConflictError, { code: 'CONFLICT' });
+  });
+
+  it('changes nothing when the call is already resolved', () => {
+    given(opened(), ...allPhasesDone(), resolved()).when(resolve(), workflow).then([]);
+  });
+
+  it.each<[string, ServiceCallCommand]>([
+    ['StartPhase', startPhase('intake')],
+    ['StartStep', startStep('confirm-with-customer')],
+    ['CompleteStep', completeStep('confirm-with-customer')],
+    ['CompletePhase', completePhase('resolution')],
+  ])('refuses %s once the call is resolved', (_type, command) => {
+    given(opened(), ...allPhasesDone(), resolved()).when(command, workflow).thenThrows(ConflictError, { code: 'CONFLICT', message: /RESOLVED/ });
+  });
+
+  it('a resolved call resolves with no process at all: an empty process is complete at once', () => {
+    const empty: ProcessTemplate = { ...STANDARD_COMPLAINT, key: 'empty', phases: [] };
+    given(opened(empty)).when(resolve(), workflow).then([{ type: 'ServiceCallResolved', data: { at } }]);
+  });
+});
+
+describe('evolve: the call as its events describe it', () => {
+  const t = (minute: number) => `2025-03-10T08:${String(minute).padStart(2, '0')}:00.000Z`;
+  const foldCall = (...events: ServiceCallEvent[]): ServiceCall => {
+    const state = foldServiceCall(events);
+    if (!callExists(state)) throw new Error('expected the call to exist');
+    return state;
+  };
+  const step = (call: ServiceCall, key: string) => call.phases.flatMap((p) => p.steps).find((s) => s.key === key)!;
+  const phase = (call: ServiceCall, key: string) => call.phases.find((p) => p.key === key)!;
+
+  it('knows no call before it is opened', () => {
+    expect(foldServiceCall([])).toEqual({ status: 'NONE', version: 0 });
+  });
+
+  it('opens the call OPEN, with every phase and step PENDING in template order', () => {
+    const call = foldCall(opened());
+    expect(call).toMatchObject({
+      id: CALL_ID,
+      trackingCode: TRACKING,
+      version: 1,
+      status: 'OPEN',
+      priority: 'NORMAL',
+      channel: 'PHONE',
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      receivedAt: EARLIER,
+      openedAt: EARLIER,
+      updatedAt: EARLIER,
+      processKey: 'standard-complaint',
+      processVersion: 1,
+    });
+    expect(call.phases.map((p) => [p.key, p.order, p.status])).toEqual([
+      ['intake', 0, 'PENDING'],
+      ['diagnosis', 1, 'PENDING'],
+      ['resolution', 2, 'PENDING'],
+    ]);
+    expect(call.phases.flatMap((p) => p.steps).every((s) => s.status === 'PENDING')).toBe(true);
+    expect(step(call, 'identify-cause')).toMatchObject({ dependsOn: ['review-customer-history', 'inspect-problem'], automated: false, role: 'technician' });
+  });
+
+  it('stays OPEN while phases start and steps become ready', () => {
+    const call = foldCall(opened(), phaseStarted('intake', t(1)), stepReady('record-complaint', t(2)));
+    expect(call.status).toBe('OPEN');
+    expect(phase(call, 'intake')).toMatchObject({ status: 'ACTIVE', startedAt: t(1) });
+    expect(step(call, 'record-complaint')).toMatchObject({ status: 'READY', readyAt: t(2) });
+    expect(call.updatedAt).toBe(t(2));
+    expect(call.version).toBe(3);
+  });
+
+  it('goes IN_PROGRESS when the first step starts', () => {
+    const call = foldCall(opened(), phaseStarted('intake', t(1)), stepReady('record-complaint', t(2)), stepStarted('record-complaint', AGENT, t(3)));
+    expect(call.status).toBe('IN_PROGRESS');
+    expect(step(call, 'record-complaint')).toMatchObject({ status: 'IN_PROGRESS', startedAt: t(3) });
+  });
+
+  it('goes IN_PROGRESS when the first step completes without having been started', () => {
+    const call = foldCall(
+      opened(),
+      phaseStarted('intake', t(1)),
+      stepReady('record-complaint', t(2)),
+      stepCompleted('record-complaint', AGENT, t(4), 'wants a refund'),
+    );
+    expect(call.status).toBe('IN_PROGRESS');
+    expect(step(call, 'record-complaint')).toMatchObject({ status: 'COMPLETED', startedAt: t(4), completedAt: t(4), outcome: 'wants a refund' });
+  });
+
+  it('keeps when a step started when it completes later', () => {
+    const call = foldCall(
+      opened(),
+      phaseStarted('intake', t(1)),
+      stepReady('record-complaint', t(2)),
+      stepStarted('record-complaint', AGENT, t(3)),
+      stepCompleted('record-complaint', AGENT, t(9)),
+    );
+    expect(step(call, 'record-complaint')).toMatchObject({ status: 'COMPLETED', readyAt: t(2), startedAt: t(3), completedAt: t(9) });
+  });
+
+  it('completes a phase with its completion time', () => {
+    const call = foldCall(opened(), ...phaseDone('intake').slice(0, -1), phaseCompleted('intake', t(30)));
+    expect(phase(call, 'intake')).toMatchObject({ status: 'COMPLETED', completedAt: t(30) });
+    expect(phase(call, 'diagnosis').status).toBe('PENDING');
+  });
+
+  it('is RESOLVED with resolvedAt when the call resolves', () => {
+    const call = foldCall(opened(), ...allPhasesDone(), resolved(t(59)));
+    expect(call.status).toBe('RESOLVED');
+    expect(call.resolvedAt).toBe(t(59));
+    expect(call.updatedAt).toBe(t(59));
+  });
+
+  it('counts every event in the version, including event types it does not know', () => {
+    const noteAdded = { type: 'NoteAdded', data: { kind: 'INTERNAL', text: 'customer called again', at: t(5) } };
+    const call = foldServiceCall([opened(), phaseStarted('intake', t(1)), noteAdded, stepReady('record-complaint', t(7))]);
+    expect(call.version).toBe(4);
+    expect(callExists(call) && step(call, 'record-complaint').status).toBe('READY');
+  });
+
+  it('takes the time of an unknown event that has one, and keeps the last time when it has none', () => {
+    const withTime = foldServiceCall([opened(), phaseStarted('intake', t(1)), { type: 'NoteAdded', data: { at: t(5) } }]);
+    expect(withTime).toMatchObject({ version: 3, updatedAt: t(5) });
+    const withoutTime = foldServiceCall([opened(), phaseStarted('intake', t(1)), { type: 'SomethingElse', data: {} }]);
+    expect(withoutTime).toMatchObject({ version: 3, updatedAt: t(1) });
+  });
+
+  it('never changes the state it is given', () => {
+    const before = foldServiceCall([opened(), phaseStarted('intake'), stepReady('record-complaint')]);
+    const snapshot = JSON.parse(JSON.stringify(before));
+    evolve(before, stepStarted('record-complaint'));
+    evolve(before, stepCompleted('record-complaint'));
+    evolve(before, phaseCompleted('intake'));
+    expect(before).toEqual(snapshot);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Walking a whole process: the workflow's part is played by nextProcessActions, people complete
+// the human steps. Decide + evolve must accept everything the plan proposes.
+// ---------------------------------------------------------------------------------------------
+
+interface Walk {
+  call: ServiceCall;
+  events: ServiceCallEvent[];
+}
+
+/**
+ * Runs a call from open to its end. `pickHuman(n)` chooses which of n waiting human steps a person
+ * completes next; `startFirst(key)` whether they start it before completing it.
+ */
+function walk(
+  template: ProcessTemplate,
+  pickHuman: (count: number) => number = () => 0,
+  startFirst: (stepKey: string) => boolean = () => true,
+): Walk {
+  let state: ServiceCallState = initialServiceCallState;
+  const events: ServiceCallEvent[] = [];
+  let minute = 0;
+  const exec = (command: ServiceCallCommand, actor: string) => {
+    const produced = decide(command, state, { now: new Date(Date.parse(EARLIER) + minute++ * 60_000), actor });
+    for (const event of produced) {
+      state = evolve(state, event);
+      events.push(event);
+    }
+  };
+  const current = (): ServiceCall => {
+    if (!callExists(state)) throw new Error('the call vanished');
+    return state;
+  };
+
+  exec(openCall({}, template), AGENT);
+  for (let round = 0; round < 1_000; round++) {
+    const actions = nextProcessActions(current().phases);
+    if (actions.some((a) => a.kind === 'ResolveCall')) {
+      expect(actions).toEqual([{ kind: 'ResolveCall' }]);
+      exec(resolve(), WORKFLOW_ACTOR);
+      return { call: current(), events };
+    }
+    if (actions.length > 0) {
+      for (const action of actions) {
+        switch (action.kind) {
+          case 'StartPhase':
+            exec(startPhase(action.phaseKey), WORKFLOW_ACTOR);
+            break;
+          case 'MarkStepsReady':
+            exec(markReady(action.phaseKey, ...action.stepKeys), WORKFLOW_ACTOR);
+            break;
+          case 'RunAutomatedStep':
+            exec(startStep(action.stepKey), WORKFLOW_ACTOR);
+            exec(completeStep(action.stepKey, 'done by the system'), WORKFLOW_ACTOR);
+            break;
+          case 'CompletePhase':
+            exec(completePhase(action.phaseKey), WORKFLOW_ACTOR);
+            break;
+        }
+      }
+      continue;
+    }
+    const waiting = current()
+      .phases.filter((p) => p.status === 'ACTIVE')
+      .flatMap((p) => p.steps)
+      .filter((s) => !s.automated && s.status === 'READY');
+    if (waiting.length === 0) throw new Error(`stuck: no action and no human step waiting after ${events.length} events`);
+    const step = waiting[pickHuman(waiting.length) % waiting.length]!;
+    if (startFirst(step.key)) exec(startStep(step.key), AGENT);
+    exec(completeStep(step.key, `${step.key} done`), AGENT);
+  }
+  throw new Error('the process did not finish within 1000 rounds');
+}
+
+const describeEvent = (e: ServiceCallEvent): string => {
+  switch (e.type) {
+    case 'StepStarted':
+    case 'StepCompleted':
+      return `${e.type} ${e.data.stepKey} by ${e.data.by}`;
+    case 'StepReady':
+      return `${e.type} ${e.data.stepKey}`;
+    case 'PhaseStarted':
+    case 'PhaseCompleted':
+      return `${e.type} ${e.data.phaseKey}`;
+    default:
+      return e.type;
+  }
+};
+
+describe('the standard complaint, from first contact to RESOLVED', () => {
+  it('runs phase by phase, steps in dependency order, parallel steps together', () => {
+    const { call, events } = walk(STANDARD_COMPLAINT);
+    expect(events.map(describeEvent)).toEqual([
+      'ServiceCallOpened',
+      'PhaseStarted intake',
+      'StepReady record-complaint',
+      `StepStarted record-complaint by ${AGENT}`,
+      `StepCompleted record-complaint by ${AGENT}`,
+      'StepReady confirm-understanding',
+      `StepStarted confirm-understanding by ${AGENT}`,
+      `StepCompleted confirm-understanding by ${AGENT}`,
+      'PhaseCompleted intake',
+      'PhaseStarted diagnosis',
+      'StepReady review-customer-history',
+      'StepReady inspect-problem',
+      'StepStarted review-customer-history by workflow',
+      'StepCompleted review-customer-history by workflow',
+      `StepStarted inspect-problem by ${AGENT}`,
+      `StepCompleted inspect-problem by ${AGENT}`,
+      'StepReady identify-cause',
+      `StepStarted identify-cause by ${AGENT}`,
+      `StepCompleted identify-cause by ${AGENT}`,
+      'PhaseCompleted diagnosis',
+      'PhaseStarted resolution',
+      'StepReady propose-solution',
+      `StepStarted propose-solution by ${AGENT}`,
+      `StepCompleted propose-solution by ${AGENT}`,
+      'StepReady agree-solution',
+      `StepStarted agree-solution by ${AGENT}`,
+      `StepCompleted agree-solution by ${AGENT}`,
+      'StepReady carry-out-solution',
+      'StepReady offer-compensation',
+      `StepStarted carry-out-solution by ${AGENT}`,
+      `StepCompleted carry-out-solution by ${AGENT}`,
+      `StepStarted offer-compensation by ${AGENT}`,
+      `StepCompleted offer-compensation by ${AGENT}`,
+      'StepReady confirm-with-customer',
+      `StepStarted confirm-with-customer by ${AGENT}`,
+      `StepCompleted confirm-with-customer by ${AGENT}`,
+      'PhaseCompleted resolution',
+      'ServiceCallResolved',
+    ]);
+    expect(call.status).toBe('RESOLVED');
+    expect(call.version).toBe(events.length);
+    expect(call.resolvedAt).toBe(events[events.length - 1]!.data.at);
+    expect(call.phases.every((p) => p.status === 'COMPLETED' && p.startedAt! <= p.completedAt!)).toBe(true);
+    const steps = call.phases.flatMap((p) => p.steps);
+    expect(steps).toHaveLength(10);
+    expect(steps.every((s) => s.status === 'COMPLETED' && s.readyAt! <= s.startedAt! && s.startedAt! <= s.completedAt!)).toBe(true);
+    expect(steps.find((s) => s.key === 'review-customer-history')!.outcome).toBe('done by the system');
+  });
+});
+
+describe('any valid process, any order of human work (property)', () => {
+  /** Phases of random DAGs: a step depends only on earlier steps of its own phase. Keys unique in the call. */
+  const templateArb: fc.Arbitrary<ProcessTemplate> = fc
+    .array(fc.array(fc.record({ deps: fc.array(fc.nat(), { maxLength: 3 }), automated: fc.boolean() }), { maxLength: 6 }), { maxLength: 4 })
+    .map((phases) => ({
+      ...STANDARD_COMPLAINT,
+      key: 'random',
+      phases: phases.map((steps, p) => ({
+        key: `p${p}`,
+        name: `Phase ${p}`,
+        steps: steps.map((s, i) => ({
+          key: `p${p}-s${i}`,
+          name: `Step ${i}`,
+          dependsOn: i === 0 ? [] : [...new Set(s.deps.map((d) => `p${p}-s${d % i}`))],
+          automated: s.automated,
+        })),
+      })),
+    }));
+
+  it('always ends RESOLVED: phases in order, each step ready once and only after its dependencies', () => {
+    fc.assert(
+      fc.property(templateArb, fc.infiniteStream(fc.nat()), fc.func(fc.boolean()), (template, picks, startFirst) => {
+        const iterator = picks[Symbol.iterator]();
+        const { call, events } = walk(template, () => iterator.next().value as number, startFirst);
+
+        expect(call.status).toBe('RESOLVED');
+        expect(call.version).toBe(events.length);
+        const startedPhases = events.flatMap((e) => (e.type === 'PhaseStarted' ? [e.data.phaseKey] : []));
+        const completedPhases = events.flatMap((e) => (e.type === 'PhaseCompleted' ? [e.data.phaseKey] : []));
+        expect(startedPhases).toEqual(template.phases.map((p) => p.key));
+        expect(completedPhases).toEqual(template.phases.map((p) => p.key));
+
+        const position = (type: string, stepKey: string) => events.findIndex((e) => e.type === type && 'stepKey' in e.data && e.data.stepKey === stepKey);
+        for (const phase of template.phases) {
+          for (const step of phase.steps) {
+            const readies = events.filter((e) => e.type === 'StepReady' && e.data.stepKey === step.key);
+            const completions = events.filter((e) => e.type === 'StepCompleted' && e.data.stepKey === step.key);
+            expect(readies).toHaveLength(1);
+            expect(completions).toHaveLength(1);
+            for (const dep of step.dependsOn) expect(position('StepCompleted', dep)).toBeLessThan(position('StepReady', step.key));
+            if (step.automated) expect(completions[0]!.data).toMatchObject({ by: WORKFLOW_ACTOR });
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,51 @@
+import { StepTemplate } from '../process/process-template';
+import { Channel, Customer, Priority } from './service-call.types';
+
+/** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
+export type ServiceCallEvent =
+  | {
+      type: 'ServiceCallOpened';
+      data: {
+        callId: string;
+        trackingCode: string;
+        channel: Channel;
+        priority: Priority;
+        category: string;
+        product?: string;
+        region?: string;
+        summary: string;
+        description?: string;
+        customer: Customer;
+        receivedBy?: string;
+        receivedAt: string;
+        /** the process the call runs, copied from the template so the call keeps its version */
+        process: { key: string; version: number; phases: { key: string; name: string; steps: StepTemplate[] }[] };
+        at: string;
+      };
+    }
+  | { type: 'PhaseStarted'; data: { phaseKey: string; at: string } }
+  | { type: 'StepReady'; data: { phaseKey: string; stepKey: string; at: string } }
+  | { type: 'StepStarted'; data: { phaseKey: string; stepKey: string; by?: string; at: string } }
+  | { type: 'StepCompleted'; data: { phaseKey: string; stepKey: string; outcome?: string; by?: string; at: string } }
+  | { type: 'PhaseCompleted'; data: { phaseKey: string; at: string } }
+  | { type: 'ServiceCallResolved'; data: { at: string } };
+
+export type ServiceCallEventType = ServiceCallEvent['type'];
+export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
+  'ServiceCallOpened',
+  'PhaseStarted',
+  'StepReady',
+  'StepStarted',
+  'StepCompleted',
+  'PhaseCompleted',
+  'ServiceCallResolved',
+];
+
+export function isServiceCallEvent(event: { type: string }): event is ServiceCallEvent {
+  return (SERVICE_CALL_EVENT_TYPES as readonly string[]).includes(event.type);
+}
+
+export const SERVICE_CALL_STREAM_PREFIX = 'ServiceCall-';
+export const serviceCallStreamId = (callId: string): string => `${SERVICE_CALL_STREAM_PREFIX}${callId}`;
+export const callIdOfStream = (streamId: string): string | undefined =>
+  streamId.startsWith(SERVICE_CALL_STREAM_PREFIX) ? streamId.slice(SERVICE_CALL_STREAM_PREFIX.length) : undefined;

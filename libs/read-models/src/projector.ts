@@ -1,0 +1,79 @@
+import { ServiceCall } from '@app/domain';
+import { EventStore, RecordedEvent, Subscription } from '@app/event-store';
+import { EventEmitter } from 'node:events';
+import { ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
+import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
+
+export const PROJECTOR_CHECKPOINT = 'read-models';
+
+/**
+ * Feeds the read models from the global log. Each event is applied and the checkpoint moved in one
+ * SQLite transaction, so after a crash the projector resumes exactly where its last commit left off.
+ */
+export class Projector {
+  private readonly projection: ServiceCallSummariesProjection;
+  private readonly changes = new EventEmitter();
+  private readonly applyInTransaction: (event: RecordedEvent) => ServiceCall | undefined;
+  private waiters: { position: number; resolve: (reached: boolean) => void }[] = [];
+  private subscription?: Subscription;
+  private position: number;
+
+  constructor(
+    private readonly db: ReadModelDatabase,
+    private readonly store: EventStore,
+  ) {
+    this.projection = new ServiceCallSummariesProjection(db);
+    this.position = readCheckpoint(db, PROJECTOR_CHECKPOINT);
+    this.changes.setMaxListeners(0);
+    this.applyInTransaction = db.transaction((event: RecordedEvent) => {
+      const changed = this.projection.apply(event);
+      writeCheckpoint(this.db, PROJECTOR_CHECKPOINT, event.position);
+      return changed;
+    });
+  }
+
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  start(onError: (error: unknown) => void): void {
+    this.subscription = this.store.subscribeToAll((event) => this.handle(event), { fromPosition: this.position, onError });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    for (const waiter of this.waiters) waiter.resolve(false);
+    this.waiters = [];
+  }
+
+  /** Resolves true once the read models include the given global position, false after the timeout. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.position >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { position, resolve: (reached: boolean) => { clearTimeout(timer); resolve(reached); } };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Every change of a call after it reached the read models (for subscriptions). */
+  onCallChanged(listener: (call: ServiceCall) => void): () => void {
+    this.changes.on('call', listener);
+    return () => this.changes.off('call', listener);
+  }
+
+  private handle(event: RecordedEvent): void {
+    const changed = this.applyInTransaction(event);
+    this.position = event.position;
+    if (this.waiters.length) {
+      const reached = this.waiters.filter((w) => w.position <= this.position);
+      this.waiters = this.waiters.filter((w) => w.position > this.position);
+      for (const waiter of reached) waiter.resolve(true);
+    }
+    if (changed) this.changes.emit('call', changed);
+  }
+}

@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type ReadModelDatabase = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS service_calls (
+  id TEXT PRIMARY KEY,
+  tracking_code TEXT NOT NULL UNIQUE,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  category TEXT NOT NULL,
+  process_key TEXT NOT NULL,
+  active_phase TEXT,
+  assignee TEXT,
+  customer_email TEXT,
+  customer_phone TEXT,
+  opened_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS service_calls_by_opened ON service_calls (opened_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS service_calls_by_status ON service_calls (status, opened_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS service_calls_by_email ON service_calls (customer_email) WHERE customer_email IS NOT NULL;
+CREATE INDEX IF NOT EXISTS service_calls_by_phone ON service_calls (customer_phone) WHERE customer_phone IS NOT NULL;
+`;
+
+/**
+ * The SQLite file of the read models (embedded default). WAL lets the worker read while the API's
+ * projector writes. Read models are derived: `npm run rebuild-read-models` recreates them from the log.
+ */
+export function openReadModelDatabase(file: string, options: { readonly?: boolean } = {}): ReadModelDatabase {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) db.exec(SCHEMA);
+  return db;
+}
+
+export function readCheckpoint(db: ReadModelDatabase, name: string): number {
+  const row = db.prepare('SELECT position FROM checkpoints WHERE name = ?').get(name) as { position: number } | undefined;
+  return row?.position ?? 0;
+}
+
+export function writeCheckpoint(db: ReadModelDatabase, name: string, position: number): void {
+  db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position').run(name, position);
+}

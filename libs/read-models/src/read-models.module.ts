@@ -1,0 +1,57 @@
+import { AppConfig } from '@app/config';
+import { EventStore } from '@app/event-store';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Projector } from './projector';
+import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
+import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
+
+/** Class token for the read-model database handle. */
+export abstract class ReadModelConnection {
+  abstract readonly db: ReadModelDatabase;
+}
+
+@Injectable()
+class ProjectorLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Projector');
+  constructor(@Inject(Projector) private readonly projector: Projector) {}
+
+  onModuleInit(): void {
+    this.projector.start((error) => this.logger.error(`projection stopped: ${String(error)}`, (error as Error)?.stack));
+    this.logger.log(`projecting from position ${this.projector.checkpoint}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projector.stop();
+  }
+}
+
+/**
+ * The read side. `forRoot({ project: true })` also runs the projector (the API process does);
+ * the worker only reads.
+ */
+@Global()
+@Module({})
+export class ReadModelsModule {
+  static forRoot(options: { project: boolean }): DynamicModule {
+    const connection = {
+      provide: ReadModelConnection,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): ReadModelConnection => ({ db: openReadModelDatabase(config.readModelPath) }),
+    };
+    const store = {
+      provide: ServiceCallSummariesStore,
+      inject: [ReadModelConnection],
+      useFactory: (c: ReadModelConnection) => new ServiceCallSummariesStore(c.db),
+    };
+    const projector = {
+      provide: Projector,
+      inject: [ReadModelConnection, EventStore],
+      useFactory: (c: ReadModelConnection, events: EventStore) => new Projector(c.db, events),
+    };
+    return {
+      module: ReadModelsModule,
+      providers: [connection, store, ...(options.project ? [projector, ProjectorLifecycle] : [])],
+      exports: [ReadModelConnection, ServiceCallSummariesStore, ...(options.project ? [Projector] : [])],
+    };
+  }
+}

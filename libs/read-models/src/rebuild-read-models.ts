@@ -1,0 +1,40 @@
+import { EventStore } from '@app/event-store';
+import { ReadModelDatabase, writeCheckpoint } from './read-model.database';
+import { PROJECTOR_CHECKPOINT } from './projector';
+import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
+
+export interface RebuildProgress {
+  applied: number;
+  total: number;
+  position: number;
+}
+
+/**
+ * Recreates the read models from the whole log, in batches of one transaction each. Run it while the
+ * API is stopped (its projector writes to the same tables).
+ */
+export async function rebuildReadModels(
+  db: ReadModelDatabase,
+  store: EventStore,
+  onProgress: (progress: RebuildProgress) => void,
+  batchSize = 2000,
+): Promise<RebuildProgress> {
+  const lastPosition = await store.lastPosition();
+  db.exec('DELETE FROM service_calls');
+  writeCheckpoint(db, PROJECTOR_CHECKPOINT, 0);
+  const projection = new ServiceCallSummariesProjection(db);
+  const progress: RebuildProgress = { applied: 0, total: lastPosition, position: 0 };
+  for (;;) {
+    const events = await store.readAll(progress.position, batchSize);
+    if (events.length === 0) break;
+    db.transaction(() => {
+      for (const event of events) projection.apply(event);
+      writeCheckpoint(db, PROJECTOR_CHECKPOINT, events[events.length - 1].position);
+    })();
+    progress.applied += events.length;
+    progress.position = events[events.length - 1].position;
+    progress.total = Math.max(progress.total, progress.position);
+    onProgress({ ...progress });
+  }
+  return progress;
+}

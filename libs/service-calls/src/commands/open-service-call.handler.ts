@@ -1,0 +1,21 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { ProcessTemplateCatalog } from '../process-templates/process-template.catalog';
+import { OpenServiceCallCommand } from './open-service-call.command';
+import { CommandResult, ServiceCallCommandProcessor } from './service-call-command.processor';
+import { newCallId, newTrackingCode } from './tracking-code';
+
+@CommandHandler(OpenServiceCallCommand)
+export class OpenServiceCallHandler implements ICommandHandler<OpenServiceCallCommand, CommandResult> {
+  constructor(
+    private readonly processor: ServiceCallCommandProcessor,
+    private readonly templates: ProcessTemplateCatalog,
+  ) {}
+
+  async execute({ input, options }: OpenServiceCallCommand): Promise<CommandResult> {
+    const callId = newCallId(options.actor, options.idempotencyKey);
+    const process = await this.templates.resolve(input.processKey ?? undefined, input.category);
+    const command = { type: 'OpenServiceCall' as const, data: { callId, trackingCode: newTrackingCode(), input, process } };
+    // a concurrent open with the same key loses the append race, re-reads, and answers with the winner's call
+    return this.processor.execute(callId, command, options);
+  }
+}

@@ -1,0 +1,41 @@
+import { AppConfig } from '@app/config';
+import { createEventStore, EventStore } from '@app/event-store';
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ChangeServiceCallHandler } from './commands/change-service-call.handler';
+import { OpenServiceCallHandler } from './commands/open-service-call.handler';
+import { ServiceCallCommandProcessor } from './commands/service-call-command.processor';
+import { ProcessTemplateCatalog } from './process-templates/process-template.catalog';
+import * as fs from 'node:fs';
+
+/** The service-call write side, shared by the API and the worker: one command bus, one set of handlers. */
+@Global()
+@Module({
+  imports: [CqrsModule.forRoot()],
+  providers: [
+    {
+      provide: EventStore,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        fs.mkdirSync(config.dataDir, { recursive: true });
+        return createEventStore({
+          eventStoreConnectionString: config.eventStoreConnectionString,
+          sqlitePath: config.eventStorePath,
+          synchronous: config.sqliteSynchronous,
+        });
+      },
+    },
+    ServiceCallCommandProcessor,
+    ProcessTemplateCatalog,
+    OpenServiceCallHandler,
+    ChangeServiceCallHandler,
+  ],
+  exports: [EventStore, CqrsModule, ProcessTemplateCatalog],
+})
+export class ServiceCallsModule implements OnApplicationShutdown {
+  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,34 @@
+// `npm test` (and CI through .ci/run): install what the tests need, type-check, then run Jest.
+// Extra arguments go to Jest: `npm test -- test/tools` or `node scripts/test.mjs -- -t name`.
+// Tests get the servers from TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH and hand them to
+// @temporalio/testing as `executable: { type: 'existing-path', path }` (see test/tools/temporal-servers.ts).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureAll } from './tools.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const section = (title) => console.log(`\n=== ${title} ===`);
+
+section('tools');
+const { cli, testServer } = await ensureAll();
+const env = { ...process.env, TEMPORAL_CLI_PATH: cli, TEMPORAL_TEST_SERVER_PATH: testServer };
+
+// Binaries from node_modules/.bin directly: what `npx` would pick, without npx's chance to fetch.
+function run(bin, args) {
+  const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', bin), args, { cwd: ROOT, env, stdio: 'inherit' });
+  if (r.error) throw r.error;
+  return r.status ?? 1; // killed by a signal counts as a failure
+}
+
+section('type check (tsc --noEmit)');
+const tscStatus = run('tsc', ['-p', 'tsconfig.json', '--noEmit']);
+if (tscStatus !== 0) {
+  console.error('type check failed; not running the tests');
+  process.exit(tscStatus);
+}
+
+section('tests (jest --runInBand)');
+const args = process.argv.slice(2);
+if (args[0] === '--') args.shift(); // `node scripts/test.mjs -- x` keeps the `--` that npm strips
+process.exit(run('jest', ['--runInBand', ...args]));

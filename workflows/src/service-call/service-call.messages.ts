@@ -1,0 +1,21 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ServiceCallState } from '@app/domain';
+
+/** One event of the call's stream, as the dispatcher delivers it and as commands return it. */
+export interface CallEventMessage {
+  type: string;
+  /** the event's version in the call's stream (1-based) */
+  version: number;
+  data: Record<string, unknown>;
+}
+
+export interface ServiceCallWorkflowInput {
+  callId: string;
+}
+
+export const callEventSignal = defineSignal<[CallEventMessage]>('callEvent');
+export const callStateQuery = defineQuery<ServiceCallState>('callState');
+
+/** Workflow ids that mean something: one workflow per call. */
+export const serviceCallWorkflowId = (callId: string): string => `service-call-${callId}`;
+export const SERVICE_CALL_WORKFLOW_TYPE = 'serviceCallWorkflow';

@@ -46,7 +46,7 @@ export const ANY_VERSION = 'any' as const;
 export interface AppendResult {
   /** the stream's version after the append */
   nextVersion: number;
-  /** global position of the last appended event */
+  /** global position of the last appended event (a projection that reached it has seen this append) */
   position: number;
 }
 
@@ -77,7 +77,10 @@ export interface SubscribeOptions {
 }
 
 export abstract class EventStore {
-  /** Appends atomically; all events or none. Empty `events` appends nothing and reports the current version. */
+  /**
+   * Appends atomically; all events or none. Empty `events` appends nothing and reports the current version
+   * (the expected version is still checked; `position` is then that of the stream's last event, 0 if none).
+   */
   abstract appendToStream(streamId: string, events: EventData[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   /** All events of a stream, oldest first, from streamVersion > fromVersion. Unknown stream: []. */
   abstract readStream(streamId: string, fromVersion?: number): Promise<RecordedEvent[]>;

@@ -29,6 +29,32 @@ describe('SqliteEventStore', () => {
     await reopened.close();
   });
 
+  it('commits appends of one tick together, yet each succeeds or fails on its own', async () => {
+    const store = new SqliteEventStore({ path: newPath() });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('a', [event], NO_STREAM),
+      store.appendToStream('b', [event, { ...event, data: circular }], NO_STREAM),
+      store.appendToStream('a', [event], NO_STREAM),
+      store.appendToStream('c', [event, event], NO_STREAM),
+      store.appendToStream('a', [event], 1),
+    ]);
+    const ends = store.close(); // appends requested before close() are still committed
+    const late = store.appendToStream('d', [event], NO_STREAM);
+    await ends;
+    await expect(late).resolves.toEqual({ nextVersion: 1, position: 5 });
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason.name))).toEqual([
+      { nextVersion: 1, position: 1 },
+      'TypeError',
+      'WrongExpectedVersionError',
+      { nextVersion: 2, position: 3 },
+      { nextVersion: 2, position: 4 },
+    ]);
+  });
+
   it('keeps every acknowledged append, with no gaps or torn appends, when the writer is killed with SIGKILL', async () => {
     const file = newPath();
     const child = runChild({ MODE: 'append', DB_PATH: file, STREAM_ID: 's', COUNT: '0', EVENTS_PER_APPEND: '3' });

@@ -93,7 +93,7 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
       return [{ type: 'PhaseCompleted', data: { phaseKey: phase.key, at } }];
     }
     case 'ResolveServiceCall': {
-      if (false) return [];
+      if (FINISHED.has(state.status)) return [];
       if (!isProcessComplete(state.phases)) throw new ConflictError('the process has unfinished phases', state.version);
       return [{ type: 'ServiceCallResolved', data: { at } }];
     }

@@ -632,7 +632,7 @@ describe('resolving the call', () => {
     given(opened(), ...allPhasesDone(), resolved()).when(command, workflow).thenThrows(ConflictError, { code: 'CONFLICT', message: /RESOLVED/ });
   });
 
-  it('a resolved call resolves with no process at all: an empty process is complete at once', () => {
+  it('resolves at once a call whose process has no phases', () => {
     const empty: ProcessTemplate = { ...STANDARD_COMPLAINT, key: 'empty', phases: [] };
     given(opened(empty)).when(resolve(), workflow).then([{ type: 'ServiceCallResolved', data: { at } }]);
   });

@@ -33,7 +33,7 @@ export function optionalEmail(field: string, value: unknown): string | undefined
 }
 
 // International format: optional +, then digits with common separators; 6 to 15 digits (E.164 allows at most 15).
-const PHONE = /^\+?[0-9][0-9 ()./-]*$/;
+const PHONE = /^\+?[0-9(][0-9 ()./-]*$/;
 export function optionalPhone(field: string, value: unknown): string | undefined {
   const text = optionalText(field, value, 32);
   if (text === undefined) return undefined;

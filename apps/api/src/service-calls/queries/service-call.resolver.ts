@@ -26,7 +26,7 @@ export class ServiceCallResolver {
   @Roles(...READ_ROLES)
   serviceCalls(
     @Args('status', { type: () => CallStatusEnum, nullable: true }) status?: CallStatus,
-    @Args('first', { type: () => Int, defaultValue: 50 }) first = 50,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first: number = 50,
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ): ServiceCallConnection {
     if (first < 1 || first > MAX_PAGE_SIZE) throw new ValidationError('first', `first must be between 1 and ${MAX_PAGE_SIZE}`);

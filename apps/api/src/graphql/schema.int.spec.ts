@@ -1,0 +1,86 @@
+import { repositoryRoot } from '@app/config';
+import { NestFactory } from '@nestjs/core';
+import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
+import {
+  buildSchema,
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  lexicographicSortSchema,
+  printSchema,
+} from 'graphql';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CompleteStepResolver } from '../service-calls/complete-step/complete-step.resolver';
+import { OpenServiceCallResolver } from '../service-calls/open-service-call/open-service-call.resolver';
+import { PhaseResolver, ServiceCallResolver } from '../service-calls/queries/service-call.resolver';
+import { StartStepResolver } from '../service-calls/start-step/start-step.resolver';
+import { TrackServiceCallResolver } from '../service-calls/track-service-call/track-service-call.resolver';
+
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, ServiceCallResolver, PhaseResolver, TrackServiceCallResolver];
+
+const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
+
+async function generatedSchema(): Promise<GraphQLSchema> {
+  const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
+  await app.init();
+  const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS);
+  await app.close();
+  return lexicographicSortSchema(schema);
+}
+
+/** The SDL blocks of CONTRACT.md's "Core types" and "Core operations" sections. */
+function contractCore(): GraphQLSchema {
+  const contract = fs.readFileSync(path.join(repositoryRoot(), '../shared/design/CONTRACT.md'), 'utf8');
+  const core = contract.slice(contract.indexOf('## Core types'), contract.indexOf('## Process templates'));
+  const blocks = [...core.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return buildSchema(blocks.join('\n'));
+}
+
+describe('GraphQL schema', () => {
+  let schema: GraphQLSchema;
+  beforeAll(async () => {
+    schema = await generatedSchema();
+  });
+
+  it('the committed schema.gql is what the code generates (UPDATE_SCHEMA=1 npx jest schema, or start the API, to regenerate)', () => {
+    const file = path.join(repositoryRoot(), 'schema.gql');
+    if (process.env.UPDATE_SCHEMA === '1') fs.writeFileSync(file, `${HEADER}\n\n${printSchema(schema)}\n`);
+    const committed = fs.readFileSync(file, 'utf8').replace(/^#.*\n/gm, '').trim();
+    expect(committed).toBe(printSchema(schema).trim());
+  });
+
+  it("contains the contract's core types, fields, arguments and enum values unchanged", () => {
+    const contract = contractCore();
+    const mismatches: string[] = [];
+    for (const type of Object.values(contract.getTypeMap())) {
+      if (type.name.startsWith('__')) continue;
+      const ours = schema.getType(type.name);
+      if (!ours) {
+        mismatches.push(`missing type ${type.name}`);
+        continue;
+      }
+      if (type instanceof GraphQLEnumType) {
+        const values = (ours as GraphQLEnumType).getValues().map((v) => v.name);
+        for (const v of type.getValues()) if (!values.includes(v.name)) mismatches.push(`${type.name}.${v.name} missing`);
+      }
+      if (type instanceof GraphQLObjectType || type instanceof GraphQLInputObjectType) {
+        const fields = (ours as GraphQLObjectType).getFields();
+        for (const [name, field] of Object.entries(type.getFields())) {
+          const mine = fields[name];
+          if (!mine) mismatches.push(`${type.name}.${name} missing`);
+          else if (String(mine.type) !== String(field.type)) mismatches.push(`${type.name}.${name}: ${mine.type} instead of ${field.type}`);
+          const args = 'args' in field ? field.args : [];
+          for (const arg of args) {
+            const myArg = (mine as { args?: { name: string; type: unknown; defaultValue?: unknown }[] })?.args?.find((a) => a.name === arg.name);
+            if (!myArg) mismatches.push(`${type.name}.${name}(${arg.name}) missing`);
+            else if (String(myArg.type) !== String(arg.type)) mismatches.push(`${type.name}.${name}(${arg.name}): ${myArg.type} instead of ${arg.type}`);
+            else if (arg.defaultValue !== undefined && myArg.defaultValue !== arg.defaultValue) mismatches.push(`${type.name}.${name}(${arg.name}) default differs`);
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});

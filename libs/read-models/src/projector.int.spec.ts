@@ -1,0 +1,110 @@
+import { STANDARD_COMPLAINT } from '@app/domain';
+import { SqliteEventStore } from '@app/event-store';
+import { ServiceCallCommandProcessor, newCallId } from '@app/service-calls';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Projector } from './projector';
+import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
+import { rebuildReadModels } from './rebuild-read-models';
+import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
+import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
+
+describe('read models on real SQLite files', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let db: ReadModelDatabase;
+  let processor: ServiceCallCommandProcessor;
+  const person = { actor: 'apikey:test' };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-'));
+    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    processor = new ServiceCallCommandProcessor(store);
+  });
+  afterEach(async () => {
+    await store.close();
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function openCall(n: number, email = `c${n}@example.com`): Promise<string> {
+    const callId = newCallId('t');
+    await processor.execute(
+      callId,
+      {
+        type: 'OpenServiceCall',
+        data: {
+          callId,
+          trackingCode: `TRK${String(n).padStart(4, '0')}-X`,
+          process: STANDARD_COMPLAINT,
+          input: { channel: 'EMAIL', category: 'billing', summary: `call ${n}`, customer: { name: `C ${n}`, email, phone: '+49 30 1234567' } },
+        },
+      },
+      { ...person, now: new Date(Date.UTC(2026, 0, 1, 0, n)) },
+    );
+    return callId;
+  }
+
+  it('projects live, and waitFor resolves once the read model includes a position', async () => {
+    const projector = new Projector(db, store);
+    projector.start((e) => {
+      throw e;
+    });
+    const callId = await openCall(1);
+    const result = await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
+    expect(await projector.waitFor(result.position, 2000)).toBe(true);
+    const summaries = new ServiceCallSummariesStore(db);
+    expect(summaries.byId(callId)).toMatchObject({ version: 2, phases: [{ key: 'intake', status: 'ACTIVE' }, {}, {}] });
+    expect(await projector.waitFor(result.position + 1000, 50)).toBe(false);
+    await projector.stop();
+  });
+
+  it('redelivered events change nothing (versions already applied are skipped)', async () => {
+    const callId = await openCall(1);
+    await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
+    const projection = new ServiceCallSummariesProjection(db);
+    const events = await store.readAll(0, 100);
+    for (const e of events) expect(projection.apply(e)).toBeDefined();
+    for (const e of events) expect(projection.apply(e)).toBeUndefined();
+    expect(new ServiceCallSummariesStore(db).byId(callId)?.version).toBe(2);
+  });
+
+  it('a rebuild from the log gives the same rows as live projection, with progress', async () => {
+    const projector = new Projector(db, store);
+    projector.start(() => undefined);
+    for (let n = 1; n <= 25; n++) await openCall(n);
+    expect(await projector.waitFor(await store.lastPosition(), 2000)).toBe(true);
+    await projector.stop();
+    const live = db.prepare('SELECT id, version, doc FROM service_calls ORDER BY id').all();
+    const progress: number[] = [];
+    const result = await rebuildReadModels(db, store, (p) => progress.push(p.applied), 10);
+    expect(result.applied).toBe(25);
+    expect(progress).toEqual([10, 20, 25]);
+    expect(db.prepare('SELECT id, version, doc FROM service_calls ORDER BY id').all()).toEqual(live);
+  });
+
+  it('pages newest first with stable cursors, filters by status, finds a customer by e-mail or phone', async () => {
+    const projection = new ServiceCallSummariesProjection(db);
+    const ids: string[] = [];
+    for (let n = 1; n <= 7; n++) ids.push(await openCall(n, n % 2 ? 'same@example.com' : `c${n}@example.com`));
+    for (const e of await store.readAll(0, 100)) projection.apply(e);
+    const summaries = new ServiceCallSummariesStore(db);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = summaries.page({ first: 3, after });
+      seen.push(...page.nodes.map((c) => c.id));
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    expect(summaries.page({ first: 10, status: 'RESOLVED' }).nodes).toHaveLength(0);
+    expect(summaries.page({ first: 10, status: 'OPEN' }).nodes).toHaveLength(7);
+    expect(() => summaries.page({ first: 3, after: 'garbage' })).toThrow(/cursor/);
+    const history = summaries.customerHistory({ email: 'same@example.com' }, ids[0]);
+    expect(history.map((c) => c.id).sort()).toEqual([ids[2], ids[4], ids[6]].sort());
+    expect(summaries.customerHistory({ phone: '+4930 123 4567' }, ids[0])).toHaveLength(6);
+  });
+});

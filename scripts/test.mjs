@@ -3,6 +3,8 @@
 // Tests get the servers from TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH and hand them to
 // @temporalio/testing as `executable: { type: 'existing-path', path }` (see test/tools/temporal-servers.ts).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAll } from './tools.mjs';
@@ -31,4 +33,13 @@ if (tscStatus !== 0) {
 section('tests (jest --runInBand)');
 const args = process.argv.slice(2);
 if (args[0] === '--') args.shift(); // `node scripts/test.mjs -- x` keeps the `--` that npm strips
-process.exit(run('jest', ['--runInBand', ...args]));
+// --json --outputFile keeps Jest's usual report and lets us end with the plain
+// "N passed, N failed" line that CI reads to count the tests.
+const results = path.join(os.tmpdir(), `jest-results-${process.pid}.json`);
+const status = run('jest', ['--runInBand', '--json', `--outputFile=${results}`, ...args]);
+try {
+  const r = JSON.parse(fs.readFileSync(results, 'utf8'));
+  console.log(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  fs.rmSync(results);
+} catch {} // no results file (e.g. Jest failed to start): its own output says why
+process.exit(status);

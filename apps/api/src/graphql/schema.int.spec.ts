@@ -46,7 +46,7 @@ describe('GraphQL schema', () => {
 
   it('the committed schema.gql is what the code generates (UPDATE_SCHEMA=1 npx jest schema, or start the API, to regenerate)', () => {
     const file = path.join(repositoryRoot(), 'schema.gql');
-    if (process.env.UPDATE_SCHEMA === '1') fs.writeFileSync(file, `${HEADER}\n\n${printSchema(schema)}\n`);
+    if (process.env.UPDATE_SCHEMA === '1') fs.writeFileSync(file, `${HEADER}\n\n${printSchema(schema)}`);
     const committed = fs.readFileSync(file, 'utf8').replace(/^#.*\n/gm, '').trim();
     expect(committed).toBe(printSchema(schema).trim());
   });
@@ -73,7 +73,7 @@ describe('GraphQL schema', () => {
           else if (String(mine.type) !== String(field.type)) mismatches.push(`${type.name}.${name}: ${mine.type} instead of ${field.type}`);
           const args = 'args' in field ? field.args : [];
           for (const arg of args) {
-            const myArg = (mine as { args?: { name: string; type: unknown; defaultValue?: unknown }[] })?.args?.find((a) => a.name === arg.name);
+            const myArg = (mine as unknown as { args?: readonly { name: string; type: unknown; defaultValue?: unknown }[] })?.args?.find((a) => a.name === arg.name);
             if (!myArg) mismatches.push(`${type.name}.${name}(${arg.name}) missing`);
             else if (String(myArg.type) !== String(arg.type)) mismatches.push(`${type.name}.${name}(${arg.name}): ${myArg.type} instead of ${arg.type}`);
             else if (arg.defaultValue !== undefined && myArg.defaultValue !== arg.defaultValue) mismatches.push(`${type.name}.${name}(${arg.name}) default differs`);

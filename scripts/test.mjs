@@ -4,7 +4,6 @@
 // @temporalio/testing as `executable: { type: 'existing-path', path }` (see test/tools/temporal-servers.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAll } from './tools.mjs';
@@ -23,11 +22,17 @@ function run(bin, args) {
   return r.status ?? 1; // killed by a signal counts as a failure
 }
 
-section('type check (tsc --noEmit)');
-const tscStatus = run('tsc', ['-p', 'tsconfig.json', '--noEmit']);
-if (tscStatus !== 0) {
-  console.error('type check failed; not running the tests');
-  process.exit(tscStatus);
+// A type error fails the run before any test (CI). SKIP_TYPECHECK=1 is for local focused runs
+// while someone else's half-done change does not compile.
+if (process.env.SKIP_TYPECHECK === '1') {
+  section('type check skipped (SKIP_TYPECHECK=1)');
+} else {
+  section('type check (tsc --noEmit)');
+  const tscStatus = run('tsc', ['-p', 'tsconfig.json', '--noEmit']);
+  if (tscStatus !== 0) {
+    console.error('type check failed; not running the tests');
+    process.exit(tscStatus);
+  }
 }
 
 section('tests (jest --runInBand)');
@@ -35,11 +40,11 @@ const args = process.argv.slice(2);
 if (args[0] === '--') args.shift(); // `node scripts/test.mjs -- x` keeps the `--` that npm strips
 // --json --outputFile keeps Jest's usual report and lets us end with the plain
 // "N passed, N failed" line that CI reads to count the tests.
-const results = path.join(os.tmpdir(), `jest-results-${process.pid}.json`);
+const results = path.join(ROOT, '.tools', 'jest-results.json'); // git-ignored; kept for inspection
+fs.rmSync(results, { force: true }); // never report a previous run's numbers
 const status = run('jest', ['--runInBand', '--json', `--outputFile=${results}`, ...args]);
 try {
   const r = JSON.parse(fs.readFileSync(results, 'utf8'));
   console.log(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-  fs.rmSync(results);
 } catch {} // no results file (e.g. Jest failed to start): its own output says why
 process.exit(status);

@@ -1,0 +1,123 @@
+/**
+ * Workflow tests with real parts: Temporal's time-skipping test server, the real workflow bundle,
+ * the worker's real activities (a Nest application context over a SQLite event store and read
+ * models in a temporary DATA_DIR) and the real dispatcher feeding workflows from the log.
+ */
+import { AppConfig } from '@app/config';
+import { EventStore, RecordedEvent } from '@app/event-store';
+import { Projector, ReadModelConnection, ReadModelsModule } from '@app/read-models';
+import { ServiceCallsModule } from '@app/service-calls';
+import { Global, INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AutomatedActionRegistry } from '../../apps/worker/src/actions/automated-action.registry';
+import { ReviewCustomerHistoryAction } from '../../apps/worker/src/actions/review-customer-history.action';
+import { ServiceCallActivitiesService } from '../../apps/worker/src/activities/service-call.activities';
+import { WorkflowDispatcher } from '../../apps/worker/src/dispatcher/workflow-dispatcher';
+import { workflowBundleOptions } from '../../apps/worker/src/temporal/workflow-bundle';
+import { testServerExecutable } from '../tools/temporal-servers';
+
+export interface WorkflowTestEnv {
+  dataDir: string;
+  taskQueue: string;
+  env: TestWorkflowEnvironment;
+  app: INestApplicationContext;
+  store: EventStore;
+  projector: Projector;
+  activities: ServiceCallActivitiesService;
+  dispatcher: WorkflowDispatcher;
+  close(): Promise<void>;
+}
+
+/** The worker's providers (WorkerModule without its Temporal connection), with config from the test. */
+function workerTestModule(config: AppConfig) {
+  @Global()
+  @Module({ providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] })
+  class TestConfigModule {}
+
+  @Module({
+    imports: [TestConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true })],
+    providers: [ReviewCustomerHistoryAction, AutomatedActionRegistry, ServiceCallActivitiesService],
+  })
+  class WorkflowTestModule {}
+  return WorkflowTestModule;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** webpack takes seconds: bundle the workflows once per test file. */
+function workflowBundle(logger: DefaultLogger): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ ...workflowBundleOptions(), logger });
+  return bundle;
+}
+
+let runtimeInstalled = false;
+
+/** Starts everything; `close()` stops it in reverse order and deletes the DATA_DIR. */
+export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowTestEnv> {
+  // The SDK logs every worker state change at INFO; tests only need to see what went wrong.
+  const logger = new DefaultLogger('WARN');
+  if (!runtimeInstalled) {
+    Runtime.install({ logger });
+    runtimeInstalled = true;
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+  const taskQueue = `${name}-${process.pid}-${Date.now()}`;
+  const closers: (() => Promise<unknown> | unknown)[] = [() => fs.rmSync(dataDir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer();
+  };
+  try {
+    const app = await NestFactory.createApplicationContext(workerTestModule(new AppConfig({ DATA_DIR: dataDir })), {
+      logger: ['error', 'warn'],
+    });
+    closers.push(() => app.close());
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+    closers.push(() => env.teardown());
+    const activities = app.get(ServiceCallActivitiesService);
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(logger),
+      activities: activities.asActivities(),
+    });
+    const running = worker.run();
+    closers.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    const store = app.get(EventStore);
+    const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, { taskQueue });
+    dispatcher.start();
+    closers.push(() => dispatcher.stop());
+    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Polls until `probe` returns a value other than undefined/false; fails with `what` after the timeout. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 10_000, intervalMs = 10 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export type { RecordedEvent };

@@ -37,9 +37,15 @@ export function toContractError(error: GraphQLError): ContractError {
   if (original instanceof ApiError) {
     return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
   }
-  if (!original || original === error) {
-    // raised by graphql-js itself: parsing, validation, variable coercion (unknown enum values, wrong types)
+  if (!original || original === error || original instanceof GraphQLError) {
+    // raised by graphql-js itself: parsing, validation, variable coercion (unknown enum values, wrong
+    // types, a scalar's parseValue refusing a value); coercion wraps the enum's or scalar's own
+    // GraphQLError, so the outer message is the one that names the variable path
     return { ...base, message: error.message, extensions: clean({ code: 'BAD_USER_INPUT' as const, field: fieldOf(error.message) }) };
+  }
+  if (isClientHttpError(original)) {
+    // Fastify / Mercurius refusing the request itself: malformed JSON, a body over the limit, no query
+    return { ...base, message: original.message, extensions: { code: 'BAD_USER_INPUT' } };
   }
   logger.error(`${error.message}`, (original as Error).stack);
   return { ...base, message: 'internal error', extensions: { code: 'INTERNAL' } };
@@ -66,4 +72,10 @@ export function fieldOf(message: string): string | undefined {
 
 function clean<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Fastify's and Mercurius's own errors carry the HTTP status they stand for; 4xx means the request was at fault. */
+function isClientHttpError(error: unknown): error is Error & { statusCode: number } {
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -1,6 +1,6 @@
 import { callExists, DomainError, foldServiceCall, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
-import { ChangeServiceCallCommand } from '@app/service-calls';
+import { ChangeServiceCallCommand, ConcurrentChangeError } from '@app/service-calls';
 import { CallEventMessage, DOMAIN_ERROR_TYPE, ProcessCommand, ServiceCallActivities } from '@app/workflows';
 import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -51,9 +51,9 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
   }
 }
 
-/** A refusal by the domain cannot succeed on retry; anything else (e.g. a busy database) can. */
-function asActivityFailure(error: unknown): unknown {
-  if (error instanceof DomainError) {
+/** A refusal by the domain cannot succeed on retry; anything else (a lost append race, a busy database) can. */
+export function asActivityFailure(error: unknown): unknown {
+  if (error instanceof DomainError && !(error instanceof ConcurrentChangeError)) {
     return ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `${error.code}: ${error.message}`, nonRetryable: true });
   }
   return error;

@@ -3,7 +3,7 @@ import { SqliteEventStore } from '@app/event-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ServiceCallCommandProcessor } from './service-call-command.processor';
+import { ConcurrentChangeError, ServiceCallCommandProcessor } from './service-call-command.processor';
 import { newCallId } from './tracking-code';
 
 describe('ServiceCallCommandProcessor on a real SQLite event store', () => {
@@ -114,5 +114,24 @@ describe('ServiceCallCommandProcessor on a real SQLite event store', () => {
     ]);
     const types = (await store.readStream(serviceCallStreamId(callId))).map((e) => e.type);
     expect(types).toEqual(['ServiceCallOpened', 'PhaseStarted', 'StepReady', 'StepStarted']);
+  });
+
+  it('gives up with a retryable ConcurrentChangeError when another writer wins every append race', async () => {
+    const callId = await callWithRecordComplaintReady();
+    const streamId = serviceCallStreamId(callId);
+    // a second writer that appends to the same call right after every read of it
+    const racing = new (class extends SqliteEventStore {
+      override async readStream(id: string, from?: number) {
+        const events = await super.readStream(id, from);
+        await store.appendToStream(id, [{ type: 'SomethingElseHappened', data: {}, metadata: { at: new Date().toISOString() } }], 'any');
+        return events;
+      }
+    })({ path: path.join(dir, 'events.sqlite') });
+    const error = await new ServiceCallCommandProcessor(racing)
+      .execute(callId, { type: 'StartStep', data: { stepKey: 'record-complaint' } }, person)
+      .catch((e) => e);
+    await racing.close();
+    expect(error).toBeInstanceOf(ConcurrentChangeError);
+    expect((await store.readStream(streamId)).filter((e) => e.type === 'StepStarted')).toHaveLength(0);
   });
 });

@@ -30,6 +30,17 @@ export interface CommandResult {
   position: number;
 }
 
+/**
+ * The call kept changing under this command (other writers won every append race). Unlike other
+ * conflicts, this is not a refusal of the command: trying again later can succeed.
+ */
+export class ConcurrentChangeError extends ConflictError {
+  constructor(currentVersion: number) {
+    super('the call was changed concurrently; read it again and retry', currentVersion);
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
 /** Attempts when another writer appended to the same stream between our read and our append. */
 const MAX_ATTEMPTS = 5;
 
@@ -79,7 +90,7 @@ export class ServiceCallCommandProcessor {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (options.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
-          throw new ConflictError('the call was changed concurrently; read it again and retry', error.actual);
+          throw new ConcurrentChangeError(error.actual);
         }
       }
     }

@@ -1,22 +1,15 @@
 import { StepTemplate } from '../process/process-template';
-import { Channel, Customer, Priority } from './service-call.types';
+import { OpenServiceCallInput } from './service-call.commands';
+import { Priority } from './service-call.types';
 
 /** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
 export type ServiceCallEvent =
   | {
       type: 'ServiceCallOpened';
-      data: {
+      data: Omit<OpenServiceCallInput, 'priority' | 'receivedAt'> & {
         callId: string;
         trackingCode: string;
-        channel: Channel;
         priority: Priority;
-        category: string;
-        product?: string;
-        region?: string;
-        summary: string;
-        description?: string;
-        customer: Customer;
-        receivedBy?: string;
         receivedAt: string;
         /** the process the call runs, copied from the template so the call keeps its version */
         process: { key: string; version: number; phases: { key: string; name: string; steps: StepTemplate[] }[] };

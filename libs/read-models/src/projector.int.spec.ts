@@ -107,4 +107,23 @@ describe('read models on real SQLite files', () => {
     expect(history.map((c) => c.id).sort()).toEqual([ids[2], ids[4], ids[6]].sort());
     expect(summaries.customerHistory({ phone: '+4930 123 4567' }, ids[0])).toHaveLength(6);
   });
+
+  it('resumes from its checkpoint after an event failed to project (database busy longer than its timeout)', async () => {
+    db.pragma('busy_timeout = 20');
+    const errors: unknown[] = [];
+    const projector = new Projector(db, store, 50);
+    projector.start((e) => errors.push(e));
+    // another process holds the write lock of the read-model file
+    const other = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    const callId = await openCall(1);
+    const position = await store.lastPosition();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(errors.length).toBeGreaterThan(0);
+    other.exec('COMMIT');
+    other.close();
+    expect(await projector.waitFor(position, 3000)).toBe(true);
+    expect(new ServiceCallSummariesStore(db).byId(callId)?.version).toBe(1);
+    await projector.stop();
+  });
 });

@@ -17,30 +17,48 @@ export class Projector {
   private waiters: { position: number; resolve: (reached: boolean) => void }[] = [];
   private subscription?: Subscription;
   private position: number;
+  private running = false;
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly db: ReadModelDatabase,
     private readonly store: EventStore,
+    /** after a failed event (e.g. the file busy for longer than its timeout), resume from the checkpoint this much later */
+    private readonly retryDelayMs = 1000,
   ) {
     this.projection = new ServiceCallSummariesProjection(db);
     this.position = readCheckpoint(db, PROJECTOR_CHECKPOINT);
     this.changes.setMaxListeners(0);
-    this.applyInTransaction = db.transaction((event: RecordedEvent) => {
+    const apply = db.transaction((event: RecordedEvent) => {
       const changed = this.projection.apply(event);
       writeCheckpoint(this.db, PROJECTOR_CHECKPOINT, event.position);
       return changed;
     });
+    // BEGIN IMMEDIATE: the worker writes to this file too (the dispatcher's checkpoint). A deferred
+    // transaction that reads first and then writes fails at once with SQLITE_BUSY when the other process
+    // committed in between (no busy wait for a stale snapshot), and that stopped the projector for good.
+    this.applyInTransaction = (event) => apply.immediate(event);
   }
 
   get checkpoint(): number {
     return this.position;
   }
 
+  /** Projects until stop(); a failure is reported to onError and projection resumes from the checkpoint. */
   start(onError: (error: unknown) => void): void {
-    this.subscription = this.store.subscribeToAll((event) => this.handle(event), { fromPosition: this.position, onError });
+    this.running = true;
+    this.subscription = this.store.subscribeToAll((event) => this.handle(event), {
+      fromPosition: this.position,
+      onError: (error) => {
+        onError(error);
+        if (this.running) this.retry = setTimeout(() => this.running && this.start(onError), this.retryDelayMs);
+      },
+    });
   }
 
   async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retry);
     await this.subscription?.stop();
     this.subscription = undefined;
     for (const waiter of this.waiters) waiter.resolve(false);

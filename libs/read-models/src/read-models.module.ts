@@ -16,7 +16,7 @@ class ProjectorLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(Projector) private readonly projector: Projector) {}
 
   onModuleInit(): void {
-    this.projector.start((error) => this.logger.error(`projection stopped: ${String(error)}`, (error as Error)?.stack));
+    this.projector.start((error) => this.logger.error(`projection failed at position ${this.projector.checkpoint}; resuming: ${String(error)}`));
     this.logger.log(`projecting from position ${this.projector.checkpoint}`);
   }
 

@@ -83,9 +83,8 @@ export function machineCpu() {
  * whole machine in % of all cores (so other people's work on the machine shows up as "other").
  */
 export class CpuMeter {
-  constructor(named, cores) {
+  constructor(named) {
     this.named = named; // { name: pid }
-    this.cores = cores;
     this.reset();
   }
 

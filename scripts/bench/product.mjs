@@ -19,7 +19,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * its embedded default (an external Temporal, EventStoreDB, PostgreSQL, custom keys) are removed.
  * onLine(line) sees every output line; everything also goes to logFile.
  */
-export async function startProduct({ root, env, logFile, onLine = () => {}, readyTimeoutMs = 180_000 }) {
+export function startProduct({ root, env, logFile, onLine = () => {}, readyTimeoutMs = 180_000 }) {
   const childEnv = { ...process.env, ...env };
   for (const name of ['TEMPORAL_ADDRESS', 'EVENTSTORE_CONNECTION_STRING', 'DATABASE_URL', 'API_KEYS']) delete childEnv[name];
   const log = fs.createWriteStream(logFile);
@@ -60,45 +60,60 @@ export async function startProduct({ root, env, logFile, onLine = () => {}, read
       }
       return found;
     },
-    async stop() {
-      const started = Date.now();
-      // a process that left the group (setsid) is still ours while its pid shows the same command line
-      const known = [child.pid, ...descendants(child.pid).map((p) => p.pid)].map((pid) => ({ pid, cmd: cmdline(pid) }));
-      const stillOurs = () => known.filter(({ pid, cmd }) => isAlive(pid) && cmdline(pid) === cmd).map(({ pid }) => pid);
-      const signalGroup = (sig) => {
-        try {
-          process.kill(-child.pid, sig);
-        } catch {} // the group is gone
-      };
-      const alive = () => processGroup(child.pid).length + stillOurs().length;
-      signalGroup('SIGTERM');
-      let graceful = true;
-      for (let waited = 0; alive() > 0 && waited < 20_000; waited += 100) await sleep(100);
-      if (alive() > 0) {
-        graceful = false;
-        signalGroup('SIGKILL');
-        for (const pid of stillOurs()) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {}
-        }
-        for (let waited = 0; alive() > 0 && waited < 5_000; waited += 100) await sleep(100);
-      }
-      await Promise.race([exited, sleep(1000)]);
-      await new Promise((r) => log.end(r));
-      return { graceful, seconds: (Date.now() - started) / 1000, leftOver: alive() };
+    stop() {
+      this.stopping ??= stopAll();
+      return this.stopping;
     },
   };
 
-  const outcome = await Promise.race([
-    readyPromise.then(() => 'ready'),
-    exited.then(({ code, signal }) => `exited (${signal ?? code}) before it was ready`),
-    sleep(readyTimeoutMs).then(() => `not ready within ${readyTimeoutMs / 1000} s`),
-  ]);
-  if (outcome !== 'ready') {
-    await product.stop();
-    throw new Error(`the product ${outcome}; see ${logFile}`);
+  /** SIGTERM to the whole group; SIGKILL to whatever is left after 20 s. */
+  async function stopAll() {
+    const started = Date.now();
+    // a process that left the group (setsid) is still ours while its pid shows the same command line
+    const known = [child.pid, ...descendants(child.pid).map((p) => p.pid)].map((pid) => ({ pid, cmd: cmdline(pid) }));
+    const alive = () =>
+      new Set([
+        ...processGroup(child.pid).map((p) => p.pid),
+        ...known.filter(({ pid, cmd }) => isAlive(pid) && cmdline(pid) === cmd).map(({ pid }) => pid),
+      ]);
+    const signal = (sig) => {
+      try {
+        process.kill(-child.pid, sig);
+      } catch {} // the group is gone
+    };
+    signal('SIGTERM');
+    let graceful = true;
+    for (let waited = 0; alive().size > 0 && waited < 20_000; waited += 100) await sleep(100);
+    if (alive().size > 0) {
+      graceful = false;
+      signal('SIGKILL');
+      for (const pid of alive()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      for (let waited = 0; alive().size > 0 && waited < 5_000; waited += 100) await sleep(100);
+    }
+    await Promise.race([exited, sleep(1000)]);
+    await new Promise((r) => log.end(r));
+    return { graceful, seconds: (Date.now() - started) / 1000, leftOver: alive().size };
   }
+
+  /** resolves once start.mjs printed "[start] ready"; rejects (after stopping everything) otherwise */
+  product.ready = (async () => {
+    let timer;
+    const outcome = await Promise.race([
+      readyPromise.then(() => 'ready'),
+      exited.then(({ code, signal }) => `exited (${signal ?? code}) before it was ready`),
+      new Promise((r) => (timer = setTimeout(r, readyTimeoutMs))).then(() => `not ready within ${readyTimeoutMs / 1000} s`),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== 'ready') {
+      await product.stop();
+      throw new Error(`the product ${outcome}; see ${logFile}`);
+    }
+  })();
+  // returned at once, so that a Ctrl-C during the start can still stop what was spawned
   return product;
 }
 

@@ -18,9 +18,11 @@ const commands = proxyLocalActivities<ServiceCallActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '50ms', maximumInterval: '5s', nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });
-// Automations may call other systems: ordinary activities with their own retry budget.
+// Automations may call other systems: ordinary activities with their own retry budget. The server
+// notices a worker that died mid-action (kill -9) only when startToCloseTimeout runs out, and until
+// then the call waits: keep it near what an action needs (today's one reads the local read models).
 const automation = proxyActivities<ServiceCallActivities>({
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });
 
@@ -46,8 +48,9 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
   setHandler(callEventSignal, (event) => receive([event]));
   setHandler(callStateQuery, () => state);
 
-  // A new run (first event, or a later event after the workflow finished) starts from the stream.
-  receive(await commands.loadCallEvents(callId, 0));
+  // Signals that started this run were delivered by setHandler above. A run started by the call's
+  // first event needs nothing else; a run started by a later event (e.g. after the workflow finished,
+  // or was terminated) sees a gap and catches up from the stream in the loop below.
 
   const issue = async (command: ProcessCommand, key: string) =>
     receive(await commands.issueCommand({ callId, command, idempotencyKey: key }));
@@ -79,7 +82,7 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
   const failedAtVersion = new Map<string, number>();
   let loadedAtVersion = -1;
   while (!isFinished(state)) {
-    if (waiting.size > 0 && loadedAtVersion !== state.version) {
+    if ((waiting.size > 0 || !callExists(state)) && loadedAtVersion !== state.version) {
       // a gap in the versions: read the missing events from the stream instead of waiting for them
       loadedAtVersion = state.version;
       receive(await commands.loadCallEvents(callId, state.version));

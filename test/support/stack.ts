@@ -151,7 +151,8 @@ export class Stack {
       FORCE_COLOR: '0',
       NO_COLOR: '1',
     };
-    delete env.TEMPORAL_ADDRESS; // the embedded server, as `npm start` on a fresh machine
+    // the embedded server, as `npm start` on a fresh machine, unless the test names an external one
+    if (!this.options.env?.TEMPORAL_ADDRESS) delete env.TEMPORAL_ADDRESS;
     this.readySearchFrom = this.output.length;
     const child = spawn(process.execPath, [START_SCRIPT], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -1,5 +1,5 @@
 import { ProcessTemplate } from '../process/process-template';
-import { Channel, Customer, Priority } from './service-call.types';
+import { CallDetails, Priority } from './service-call.types';
 
 /** Who issues a command and when. Time is an input: the domain never reads the clock. */
 export interface CommandContext {
@@ -8,18 +8,12 @@ export interface CommandContext {
   actor: string;
 }
 
-export interface OpenServiceCallInput {
-  channel: Channel;
+export type OpenServiceCallInput = Omit<CallDetails, 'priority'> & {
+  /** default NORMAL */
   priority?: Priority;
-  category: string;
-  product?: string;
-  region?: string;
-  summary: string;
-  description?: string;
-  customer: Customer;
-  receivedBy?: string;
+  /** when the customer raised it; default now, never in the future */
   receivedAt?: string;
-}
+};
 
 export type ServiceCallCommand =
   | {

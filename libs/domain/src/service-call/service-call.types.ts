@@ -42,15 +42,10 @@ export interface Phase {
   steps: Step[];
 }
 
-/** A service call as its events describe it: the decider's state and the read model's document. */
-export interface ServiceCall {
-  id: string;
-  trackingCode: string;
-  /** number of events in the call's stream */
-  version: number;
-  status: CallStatus;
-  priority: Priority;
+/** What the caller tells about a call when it is opened. */
+export interface CallDetails {
   channel: Channel;
+  priority: Priority;
   category: string;
   product?: string;
   region?: string;
@@ -58,6 +53,15 @@ export interface ServiceCall {
   description?: string;
   customer: Customer;
   receivedBy?: string;
+}
+
+/** A service call as its events describe it: the decider's state and the read model's document. */
+export interface ServiceCall extends CallDetails {
+  id: string;
+  trackingCode: string;
+  /** number of events in the call's stream */
+  version: number;
+  status: CallStatus;
   receivedAt: string;
   assignee?: string;
   openedAt: string;

@@ -12,6 +12,8 @@ export interface DispatcherOptions {
   taskQueue: string;
   batchSize?: number;
   pollIntervalMs?: number;
+  /** calls signalled at once (each call's own events stay in order) */
+  maxConcurrentCalls?: number;
 }
 
 /**
@@ -81,9 +83,14 @@ export class WorkflowDispatcher {
       if (!callId || event.metadata.actor === WORKFLOW_ACTOR) continue;
       byCall.set(callId, [...(byCall.get(callId) ?? []), event]);
     }
+    const calls = [...byCall];
+    const { maxConcurrentCalls = 16 } = this.options;
+    // a bounded number of calls at a time: flooding Temporal with starts starves the workflows' own tasks
     await Promise.all(
-      [...byCall].map(async ([callId, callEvents]) => {
-        for (const event of callEvents) {
+      Array.from({ length: Math.min(maxConcurrentCalls, calls.length) }, async () => {
+        for (let next = calls.shift(); next; next = calls.shift()) {
+          const [callId, callEvents] = next;
+          for (const event of callEvents) {
           await this.client.signalWithStart(SERVICE_CALL_WORKFLOW_TYPE, {
             workflowId: serviceCallWorkflowId(callId),
             taskQueue: this.options.taskQueue,
@@ -91,6 +98,7 @@ export class WorkflowDispatcher {
             signal: callEventSignal,
             signalArgs: [toCallEventMessage(event)],
           });
+          }
         }
       }),
     );

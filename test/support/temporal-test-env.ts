@@ -1,3 +1,4 @@
+import { waitFor } from './graphql-client';
 /**
  * Workflow tests with real parts: Temporal's time-skipping test server, the real workflow bundle,
  * the worker's real activities (a Nest application context over a SQLite event store and read
@@ -100,24 +101,13 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
   }
 }
 
-/** Polls until `probe` returns a value other than undefined/false; fails with `what` after the timeout. */
-export async function eventually<T>(
+/** Polls `probe` until it returns a value (not undefined/false); the shared poller of the test helpers. */
+export function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 10_000, intervalMs = 10 } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return waitFor(probe, timeoutMs, { intervalMs, description: what });
 }
 
 export type { RecordedEvent };

@@ -86,11 +86,10 @@ export class WorkflowDispatcher {
     const calls = [...byCall];
     const { maxConcurrentCalls = 16 } = this.options;
     // a bounded number of calls at a time: flooding Temporal with starts starves the workflows' own tasks
-    await Promise.all(
-      Array.from({ length: Math.min(maxConcurrentCalls, calls.length) }, async () => {
-        for (let next = calls.shift(); next; next = calls.shift()) {
-          const [callId, callEvents] = next;
-          for (const event of callEvents) {
+    const lane = async () => {
+      for (let next = calls.shift(); next; next = calls.shift()) {
+        const [callId, callEvents] = next;
+        for (const event of callEvents) {
           await this.client.signalWithStart(SERVICE_CALL_WORKFLOW_TYPE, {
             workflowId: serviceCallWorkflowId(callId),
             taskQueue: this.options.taskQueue,
@@ -98,10 +97,10 @@ export class WorkflowDispatcher {
             signal: callEventSignal,
             signalArgs: [toCallEventMessage(event)],
           });
-          }
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(maxConcurrentCalls, calls.length) }, lane));
   }
 
   private sleep(ms: number): Promise<void> {

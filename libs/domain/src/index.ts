@@ -2,6 +2,7 @@ export * from './shared/domain-error';
 export * from './shared/validation';
 export * from './process/process-template';
 export * from './process/process-plan';
+export * from './process/automated-actions';
 export * from './process/standard-complaint.template';
 export * from './service-call/service-call.types';
 export * from './service-call/service-call.events';

@@ -1,4 +1,6 @@
 export * from './read-model.database';
+export * from './projection';
+export * from './projections';
 export * from './projector';
 export * from './rebuild-read-models';
 export * from './read-models.module';

@@ -1,17 +1,17 @@
 import { ServiceCall } from '@app/domain';
 import { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { EventEmitter } from 'node:events';
-import { ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
-import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
+import { PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
+import { Projection } from './projection';
+import { createProjections } from './projections';
 
-export const PROJECTOR_CHECKPOINT = 'read-models';
 
 /**
  * Feeds the read models from the global log. Each event is applied and the checkpoint moved in one
  * SQLite transaction, so after a crash the projector resumes exactly where its last commit left off.
  */
 export class Projector {
-  private readonly projection: ServiceCallSummariesProjection;
+  private readonly projections: Projection[];
   private readonly changes = new EventEmitter();
   private readonly applyInTransaction: (event: RecordedEvent) => ServiceCall | undefined;
   private waiters: { position: number; resolve: (reached: boolean) => void }[] = [];
@@ -26,11 +26,12 @@ export class Projector {
     /** after a failed event (e.g. the file busy for longer than its timeout), resume from the checkpoint this much later */
     private readonly retryDelayMs = 1000,
   ) {
-    this.projection = new ServiceCallSummariesProjection(db);
+    this.projections = createProjections(db);
     this.position = readCheckpoint(db, PROJECTOR_CHECKPOINT);
     this.changes.setMaxListeners(0);
     const apply = db.transaction((event: RecordedEvent) => {
-      const changed = this.projection.apply(event);
+      let changed: ServiceCall | undefined;
+      for (const projection of this.projections) changed = projection.apply(event) ?? changed;
       writeCheckpoint(this.db, PROJECTOR_CHECKPOINT, event.position);
       return changed;
     });

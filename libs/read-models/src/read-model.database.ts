@@ -4,8 +4,19 @@ import * as path from 'node:path';
 
 export type ReadModelDatabase = Database.Database;
 
+/**
+ * Bump when a projection's tables or documents change shape: on open, a file at an older version has
+ * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
+ * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
+ */
+export const READ_MODEL_SCHEMA_VERSION = 2;
+/** The projector's checkpoint name. */
+export const PROJECTOR_CHECKPOINT = 'read-models';
+
+const CHECKPOINTS = 'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);';
+
+// Every projection's tables. Add new tables here (and bump READ_MODEL_SCHEMA_VERSION when changing existing ones).
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS service_calls (
   id TEXT PRIMARY KEY,
   tracking_code TEXT NOT NULL UNIQUE,
@@ -38,8 +49,25 @@ export function openReadModelDatabase(file: string, options: { readonly?: boolea
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  if (!options.readonly) db.exec(SCHEMA);
+  if (!options.readonly) migrate(db);
   return db;
+}
+
+function migrate(db: ReadModelDatabase): void {
+  db.transaction(() => {
+    db.exec(CHECKPOINTS);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== READ_MODEL_SCHEMA_VERSION) {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('checkpoints') AND name NOT LIKE 'sqlite_%'")
+        .pluck()
+        .all() as string[];
+      for (const table of tables) db.exec(`DROP TABLE IF EXISTS "${table}"`);
+      db.prepare('DELETE FROM checkpoints WHERE name = ?').run(PROJECTOR_CHECKPOINT);
+      db.pragma(`user_version = ${READ_MODEL_SCHEMA_VERSION}`);
+    }
+    db.exec(SCHEMA);
+  }).immediate();
 }
 
 export function readCheckpoint(db: ReadModelDatabase, name: string): number {

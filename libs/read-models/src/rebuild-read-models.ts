@@ -1,7 +1,6 @@
 import { EventStore } from '@app/event-store';
-import { ReadModelDatabase, writeCheckpoint } from './read-model.database';
-import { PROJECTOR_CHECKPOINT } from './projector';
-import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
+import { PROJECTOR_CHECKPOINT, ReadModelDatabase, writeCheckpoint } from './read-model.database';
+import { clearProjections, createProjections } from './projections';
 
 export interface RebuildProgress {
   applied: number;
@@ -20,15 +19,15 @@ export async function rebuildReadModels(
   batchSize = 2000,
 ): Promise<RebuildProgress> {
   const lastPosition = await store.lastPosition();
-  db.exec('DELETE FROM service_calls');
+  const projections = createProjections(db);
+  clearProjections(db, projections);
   writeCheckpoint(db, PROJECTOR_CHECKPOINT, 0);
-  const projection = new ServiceCallSummariesProjection(db);
   const progress: RebuildProgress = { applied: 0, total: lastPosition, position: 0 };
   for (;;) {
     const events = await store.readAll(progress.position, batchSize);
     if (events.length === 0) break;
     db.transaction(() => {
-      for (const event of events) projection.apply(event);
+      for (const event of events) for (const projection of projections) projection.apply(event);
       writeCheckpoint(db, PROJECTOR_CHECKPOINT, events[events.length - 1].position);
     })();
     progress.applied += events.length;

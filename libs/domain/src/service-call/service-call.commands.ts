@@ -1,5 +1,5 @@
 import { ProcessTemplate } from '../process/process-template';
-import { CallDetails, Priority } from './service-call.types';
+import { CallDetails, NoteKind, Priority } from './service-call.types';
 
 /** Who issues a command and when. Time is an input: the domain never reads the clock. */
 export interface CommandContext {
@@ -24,6 +24,10 @@ export type ServiceCallCommand =
   | { type: 'MarkStepsReady'; data: { phaseKey: string; stepKeys: string[] } }
   | { type: 'StartStep'; data: { stepKey: string } }
   | { type: 'CompleteStep'; data: { stepKey: string; outcome?: string } }
+  | { type: 'SkipStep'; data: { stepKey: string; reason: string } }
+  | { type: 'FailStep'; data: { stepKey: string; reason: string } }
+  | { type: 'RetryStep'; data: { stepKey: string } }
+  | { type: 'AddNote'; data: { kind: NoteKind; text: string } }
   | { type: 'CompletePhase'; data: { phaseKey: string } }
   | { type: 'ResolveServiceCall'; data: Record<string, never> };
 

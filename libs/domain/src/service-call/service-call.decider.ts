@@ -6,11 +6,11 @@ import {
   unmetDependencies,
 } from '../process/process-plan';
 import { ConflictError, NotFoundError } from '../shared/domain-error';
-import { LIMITS, optionalText, requiredText } from '../shared/validation';
+import { LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
 import { validateOpenServiceCall } from './open-service-call.validation';
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
-import { Phase, ServiceCall, Step } from './service-call.types';
+import { NOTE_KINDS, Phase, ServiceCall, Step } from './service-call.types';
 
 export type ServiceCallState = { status: 'NONE'; version: 0 } | ServiceCall;
 export const initialServiceCallState: ServiceCallState = { status: 'NONE', version: 0 };
@@ -40,7 +40,8 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
     ];
   }
   if (!callExists(state)) throw new NotFoundError('service call not found', 'callId');
-  if (FINISHED.has(state.status) && command.type !== 'ResolveServiceCall') {
+  // the interaction log stays open after resolution: feedback and follow-up notes come later
+  if (FINISHED.has(state.status) && command.type !== 'ResolveServiceCall' && command.type !== 'AddNote') {
     throw new ConflictError(`service call is ${state.status}`, state.version);
   }
 
@@ -83,6 +84,39 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
         throw new ConflictError(`step ${step.key} is ${step.status}`, state.version, 'stepKey');
       }
       return [{ type: 'StepCompleted', data: { phaseKey: phase.key, stepKey: step.key, outcome, by: ctx.actor, at } }];
+    }
+    case 'SkipStep': {
+      const { phase, step } = findStep(state, command.data.stepKey);
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      if (step.status === 'SKIPPED') return [];
+      if (step.status === 'COMPLETED' || step.status === 'CANCELLED') {
+        throw new ConflictError(`step ${step.key} is ${step.status} and cannot be skipped`, state.version, 'stepKey');
+      }
+      // a step of a later phase may be skipped ahead of time; it then counts as done when its phase starts
+      return [{ type: 'StepSkipped', data: { phaseKey: phase.key, stepKey: step.key, reason, by: ctx.actor, at } }];
+    }
+    case 'FailStep': {
+      const { phase, step } = findStep(state, command.data.stepKey);
+      assertActor(state, step, ctx);
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      if (step.status === 'FAILED') return [];
+      if (step.status === 'PENDING') throw dependencyConflict(state, phase, step);
+      if (step.status !== 'READY' && step.status !== 'IN_PROGRESS') {
+        throw new ConflictError(`step ${step.key} is ${step.status}; only a READY or IN_PROGRESS step can fail`, state.version, 'stepKey');
+      }
+      return [{ type: 'StepFailed', data: { phaseKey: phase.key, stepKey: step.key, reason, by: ctx.actor, at } }];
+    }
+    case 'RetryStep': {
+      const { phase, step } = findStep(state, command.data.stepKey);
+      if (step.status !== 'FAILED') {
+        throw new ConflictError(`step ${step.key} is ${step.status}; only a FAILED step can be retried`, state.version, 'stepKey');
+      }
+      return [{ type: 'StepRetried', data: { phaseKey: phase.key, stepKey: step.key, by: ctx.actor, at } }];
+    }
+    case 'AddNote': {
+      const kind = oneOf('kind', command.data.kind, NOTE_KINDS);
+      const text = requiredText('text', command.data.text, LIMITS.longText);
+      return [{ type: 'NoteAdded', data: { noteId: `note-${state.version + 1}`, kind, text, author: ctx.actor, at } }];
     }
     case 'CompletePhase': {
       const phase = findPhase(state, command.data.phaseKey);
@@ -129,8 +163,9 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
         name: p.name,
         order,
         status: 'PENDING',
-        steps: p.steps.map((s) => ({ ...s, dependsOn: [...s.dependsOn], status: 'PENDING' })),
+        steps: p.steps.map((s) => ({ ...s, dependsOn: [...s.dependsOn], status: 'PENDING', attempt: 1 })),
       })),
+      notes: [],
       updatedAt: d.at,
     };
   }
@@ -155,6 +190,24 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
         event.data.stepKey,
         (s) => ({ ...s, status: 'COMPLETED', startedAt: s.startedAt ?? event.data.at, completedAt: event.data.at, outcome: event.data.outcome }),
       );
+    case 'StepSkipped':
+      return withStep(next, event.data.stepKey, (s) => ({ ...s, status: 'SKIPPED', skippedAt: event.data.at, outcome: event.data.reason }));
+    case 'StepFailed':
+      return withStep(next, event.data.stepKey, (s) => ({ ...s, status: 'FAILED', failedAt: event.data.at, outcome: event.data.reason }));
+    case 'StepRetried':
+      return withStep(next, event.data.stepKey, (s) => ({
+        ...s,
+        status: 'READY',
+        attempt: (s.attempt ?? 1) + 1,
+        readyAt: event.data.at,
+        startedAt: undefined,
+        failedAt: undefined,
+        outcome: undefined,
+      }));
+    case 'NoteAdded': {
+      const { noteId, kind, text, author } = event.data;
+      return { ...next, notes: [...(next.notes ?? []), { id: noteId, kind, text, author, at: event.data.at }] };
+    }
     case 'PhaseCompleted':
       return withPhase(next, event.data.phaseKey, (p) => ({ ...p, status: 'COMPLETED', completedAt: event.data.at }));
     case 'ServiceCallResolved':

@@ -1,6 +1,6 @@
 import { StepTemplate } from '../process/process-template';
 import { OpenServiceCallInput } from './service-call.commands';
-import { Priority } from './service-call.types';
+import { NoteKind, Priority } from './service-call.types';
 
 /** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
 export type ServiceCallEvent =
@@ -20,8 +20,14 @@ export type ServiceCallEvent =
   | { type: 'StepReady'; data: { phaseKey: string; stepKey: string; at: string } }
   | { type: 'StepStarted'; data: { phaseKey: string; stepKey: string; by?: string; at: string } }
   | { type: 'StepCompleted'; data: { phaseKey: string; stepKey: string; outcome?: string; by?: string; at: string } }
+  | { type: 'StepSkipped'; data: { phaseKey: string; stepKey: string; reason: string; by: string; at: string } }
+  /** a person gave up on the step, or the system ran out of retries on an automated one (`by` = workflow) */
+  | { type: 'StepFailed'; data: { phaseKey: string; stepKey: string; reason: string; by: string; at: string } }
+  /** FAILED -> READY: the step is tried again (its attempt number goes up by one) */
+  | { type: 'StepRetried'; data: { phaseKey: string; stepKey: string; by: string; at: string } }
   | { type: 'PhaseCompleted'; data: { phaseKey: string; at: string } }
-  | { type: 'ServiceCallResolved'; data: { at: string } };
+  | { type: 'ServiceCallResolved'; data: { at: string } }
+  | { type: 'NoteAdded'; data: { noteId: string; kind: NoteKind; text: string; author: string; at: string } };
 
 export type ServiceCallEventType = ServiceCallEvent['type'];
 export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
@@ -30,8 +36,12 @@ export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
   'StepReady',
   'StepStarted',
   'StepCompleted',
+  'StepSkipped',
+  'StepFailed',
+  'StepRetried',
   'PhaseCompleted',
   'ServiceCallResolved',
+  'NoteAdded',
 ];
 
 export function isServiceCallEvent(event: { type: string }): event is ServiceCallEvent {

@@ -7,6 +7,19 @@ export type Priority = (typeof PRIORITIES)[number];
 export const CALL_STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED', 'CANCELLED'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
+export const NOTE_KINDS = ['CUSTOMER_MEETING', 'CUSTOMER_FEEDBACK', 'INTERNAL'] as const;
+export type NoteKind = (typeof NOTE_KINDS)[number];
+
+/** One entry of the call's interaction log. */
+export interface Note {
+  id: string;
+  kind: NoteKind;
+  text: string;
+  /** the actor who wrote it, e.g. `apikey:<name>` */
+  author: string;
+  at: string;
+}
+
 export interface Customer {
   name: string;
   phone?: string;
@@ -26,9 +39,14 @@ export interface Step {
   instructions?: string;
   expectedDuration?: string;
   assignee?: string;
+  /** 1 for the first try; each retryStep adds one */
+  attempt: number;
   readyAt?: string;
   startedAt?: string;
   completedAt?: string;
+  failedAt?: string;
+  skippedAt?: string;
+  /** the result of a COMPLETED step, or the reason a step was FAILED or SKIPPED */
   outcome?: string;
 }
 
@@ -70,5 +88,7 @@ export interface ServiceCall extends CallDetails {
   processKey: string;
   processVersion: number;
   phases: Phase[];
+  /** the interaction log, oldest first */
+  notes: Note[];
   updatedAt: string;
 }

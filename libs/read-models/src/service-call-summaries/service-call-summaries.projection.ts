@@ -1,5 +1,6 @@
 import { activePhase, callExists, callIdOfStream, evolve, initialServiceCallState, ServiceCall, ServiceCallEvent } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
+import { Projection } from '../projection';
 import { ReadModelDatabase } from '../read-model.database';
 
 /**
@@ -7,7 +8,8 @@ import { ReadModelDatabase } from '../read-model.database';
  * every rule), plus the columns that queries filter and sort on. Idempotent: an event whose stream
  * version is not the next one for the row is skipped, so redelivery changes nothing.
  */
-export class ServiceCallSummariesProjection {
+export class ServiceCallSummariesProjection implements Projection {
+  readonly tables = ['service_calls'];
   private readonly select;
   private readonly upsert;
 

@@ -1,0 +1,13 @@
+import { ReadModelDatabase } from './read-model.database';
+import { Projection } from './projection';
+import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
+
+/** Every read model the projector keeps, in the order each event is applied to them. */
+export function createProjections(db: ReadModelDatabase): Projection[] {
+  return [new ServiceCallSummariesProjection(db)];
+}
+
+/** Empties every projection's tables (the checkpoint is the caller's business). */
+export function clearProjections(db: ReadModelDatabase, projections: readonly Projection[]): void {
+  for (const table of projections.flatMap((p) => p.tables)) db.exec(`DELETE FROM ${table}`);
+}

@@ -1,5 +1,6 @@
 export * from './shared/domain-error';
 export * from './shared/validation';
+export * from './shared/duration';
 export * from './process/process-template';
 export * from './process/process-plan';
 export * from './process/automated-actions';

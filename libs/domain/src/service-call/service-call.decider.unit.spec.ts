@@ -5,7 +5,7 @@ import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
 import { ConflictError, DomainError, DomainErrorCode, NotFoundError, ValidationError } from '../shared/domain-error';
 import { LIMITS } from '../shared/validation';
 import { CommandContext, OpenServiceCallInput, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
-import { callExists, decide, evolve, foldServiceCall, initialServiceCallState, ServiceCallState } from './service-call.decider';
+import { callExists, decide, evolve, findStep, foldServiceCall, initialServiceCallState, ServiceCallState } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
 import { ServiceCall } from './service-call.types';
 
@@ -140,6 +140,24 @@ const startStep = (stepKey: string): ServiceCallCommand => ({ type: 'StartStep',
 const completeStep = (stepKey: string, outcome?: string): ServiceCallCommand => ({ type: 'CompleteStep', data: { stepKey, outcome } });
 const completePhase = (phaseKey: string): ServiceCallCommand => ({ type: 'CompletePhase', data: { phaseKey } });
 const resolve = (): ServiceCallCommand => ({ type: 'ResolveServiceCall', data: {} });
+const skipStep = (stepKey: string, reason = 'not needed for this customer'): ServiceCallCommand => ({ type: 'SkipStep', data: { stepKey, reason } });
+const failStep = (stepKey: string, reason = 'part not available'): ServiceCallCommand => ({ type: 'FailStep', data: { stepKey, reason } });
+const retryStep = (stepKey: string): ServiceCallCommand => ({ type: 'RetryStep', data: { stepKey } });
+const addNote = (kind: string, text: string): ServiceCallCommand => ({ type: 'AddNote', data: { kind, text } as never });
+const MANAGER = 'apikey:manager-mia';
+const manager: CommandContext = { now: NOW, actor: MANAGER };
+const stepSkipped = (stepKey: string, by = MANAGER, reason = 'not needed'): ServiceCallEvent => ({
+  type: 'StepSkipped',
+  data: { phaseKey: phaseOfStep(stepKey), stepKey, reason, by, at: EARLIER },
+});
+const stepFailed = (stepKey: string, by = AGENT, reason = 'part not available'): ServiceCallEvent => ({
+  type: 'StepFailed',
+  data: { phaseKey: phaseOfStep(stepKey), stepKey, reason, by, at: EARLIER },
+});
+const stepRetried = (stepKey: string, by = MANAGER): ServiceCallEvent => ({
+  type: 'StepRetried',
+  data: { phaseKey: phaseOfStep(stepKey), stepKey, by, at: EARLIER },
+});
 
 function openedEventOf(command: ServiceCallCommand, ctx: CommandContext = agent) {
   const [event, ...rest] = decide(command, initialServiceCallState, ctx);
@@ -638,6 +656,226 @@ describe('resolving the call', () => {
   });
 });
 
+describe('skipping a step', () => {
+  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
+
+  it('skips a READY step with the trimmed reason and who skipped it', () => {
+    given(...intakeReady)
+      .when(skipStep('record-complaint', '  recorded by the shop already  '), manager)
+      .then([{ type: 'StepSkipped', data: { phaseKey: 'intake', stepKey: 'record-complaint', reason: 'recorded by the shop already', by: MANAGER, at } }]);
+  });
+
+  it.each([
+    ['IN_PROGRESS', [stepStarted('record-complaint')]],
+    ['FAILED', [stepFailed('record-complaint')]],
+    ['PENDING in the active phase (its dependencies unmet)', []],
+  ])('skips a step that is %s', (_status, extra) => {
+    const stepKey = extra.length ? 'record-complaint' : 'confirm-understanding';
+    given(...intakeReady, ...extra)
+      .when(skipStep(stepKey), manager)
+      .then([{ type: 'StepSkipped', data: { phaseKey: 'intake', stepKey, reason: 'not needed for this customer', by: MANAGER, at } }]);
+  });
+
+  it('skips a step of a later phase ahead of time', () => {
+    given(...intakeReady)
+      .when(skipStep('offer-compensation'), manager)
+      .then([{ type: 'StepSkipped', data: { phaseKey: 'resolution', stepKey: 'offer-compensation', reason: 'not needed for this customer', by: MANAGER, at } }]);
+  });
+
+  it('skips an automated step (a manager may overrule the system)', () => {
+    given(opened(), ...phaseDone('intake'), phaseStarted('diagnosis'), stepReady('review-customer-history'))
+      .when(skipStep('review-customer-history'), manager)
+      .then([{ type: 'StepSkipped', data: { phaseKey: 'diagnosis', stepKey: 'review-customer-history', reason: 'not needed for this customer', by: MANAGER, at } }]);
+  });
+
+  it('changes nothing when the step is already SKIPPED', () => {
+    given(...intakeReady, stepSkipped('record-complaint')).when(skipStep('record-complaint'), manager).then([]);
+  });
+
+  it('refuses a COMPLETED step', () => {
+    given(...intakeReady, stepCompleted('record-complaint'))
+      .when(skipStep('record-complaint'), manager)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /COMPLETED/ });
+  });
+
+  it.each(['', '   ', undefined])('refuses a blank reason (%j)', (reason) => {
+    given(...intakeReady)
+      .when({ type: 'SkipStep', data: { stepKey: 'record-complaint', reason: reason as string } }, manager)
+      .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
+  });
+
+  it('refuses an oversized reason', () => {
+    given(...intakeReady)
+      .when(skipStep('record-complaint', 'r'.repeat(LIMITS.outcome + 1)), manager)
+      .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
+  });
+
+  it('refuses an unknown step', () => {
+    given(...intakeReady).when(skipStep('no-such-step'), manager).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'stepKey' });
+  });
+
+  it('counts as done: dependents become ready and the phase can complete', () => {
+    const call = foldServiceCall([...intakeReady, stepSkipped('record-complaint')]);
+    if (!callExists(call)) throw new Error('no call');
+    expect(nextProcessActions(call.phases)).toEqual([{ kind: 'MarkStepsReady', phaseKey: 'intake', stepKeys: ['confirm-understanding'] }]);
+    given(...intakeReady, stepSkipped('record-complaint'), stepReady('confirm-understanding'), stepSkipped('confirm-understanding'))
+      .when(completePhase('intake'), workflow)
+      .then([{ type: 'PhaseCompleted', data: { phaseKey: 'intake', at } }]);
+  });
+});
+
+describe('failing a step', () => {
+  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
+
+  it.each([
+    ['READY', []],
+    ['IN_PROGRESS', [stepStarted('record-complaint')]],
+  ])('fails a %s step with the reason as its outcome', (_status, extra) => {
+    given(...intakeReady, ...extra)
+      .when(failStep('record-complaint', ' customer unreachable '))
+      .then([{ type: 'StepFailed', data: { phaseKey: 'intake', stepKey: 'record-complaint', reason: 'customer unreachable', by: AGENT, at } }]);
+  });
+
+  it('changes nothing when the step already FAILED', () => {
+    given(...intakeReady, stepFailed('record-complaint')).when(failStep('record-complaint')).then([]);
+  });
+
+  it('refuses a PENDING step, naming what it waits for', () => {
+    given(...intakeReady)
+      .when(failStep('confirm-understanding'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /waits for record-complaint/ });
+  });
+
+  it.each([
+    ['COMPLETED', stepCompleted('record-complaint')],
+    ['SKIPPED', stepSkipped('record-complaint')],
+  ])('refuses a %s step', (status, event) => {
+    given(...intakeReady, event)
+      .when(failStep('record-complaint'))
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: new RegExp(status) });
+  });
+
+  it('refuses a blank reason', () => {
+    given(...intakeReady).when(failStep('record-complaint', '  ')).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
+  });
+
+  it('lets only the system fail an automated step', () => {
+    const reviewRunning = [opened(), ...phaseDone('intake'), phaseStarted('diagnosis'), stepReady('review-customer-history'), stepStarted('review-customer-history', WORKFLOW_ACTOR)];
+    given(...reviewRunning)
+      .when(failStep('review-customer-history'), agent)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /automated/ });
+    given(...reviewRunning)
+      .when(failStep('review-customer-history', 'read models unavailable after 5 attempts'), workflow)
+      .then([
+        {
+          type: 'StepFailed',
+          data: { phaseKey: 'diagnosis', stepKey: 'review-customer-history', reason: 'read models unavailable after 5 attempts', by: WORKFLOW_ACTOR, at },
+        },
+      ]);
+  });
+
+  it('holds the phase: dependents wait and the phase cannot complete', () => {
+    const history = [...intakeReady, stepFailed('record-complaint')];
+    const call = foldServiceCall(history);
+    if (!callExists(call)) throw new Error('no call');
+    expect(nextProcessActions(call.phases)).toEqual([]);
+    given(...history).when(completePhase('intake'), workflow).thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey' });
+    given(...history).when(markReady('intake', 'confirm-understanding'), workflow).thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey' });
+  });
+});
+
+describe('retrying a failed step', () => {
+  const failed = [opened(), phaseStarted('intake'), stepReady('record-complaint'), stepStarted('record-complaint'), stepFailed('record-complaint')];
+
+  it('makes a FAILED step READY again', () => {
+    given(...failed)
+      .when(retryStep('record-complaint'), manager)
+      .then([{ type: 'StepRetried', data: { phaseKey: 'intake', stepKey: 'record-complaint', by: MANAGER, at } }]);
+  });
+
+  it.each([
+    ['READY', [opened(), phaseStarted('intake'), stepReady('record-complaint')]],
+    ['PENDING', [opened()]],
+    ['COMPLETED', [opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint')]],
+  ])('refuses a step that is %s', (status, history) => {
+    given(...history)
+      .when(retryStep('record-complaint'), manager)
+      .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: new RegExp(`is ${status}`) });
+  });
+
+  it('starts a new attempt: READY, no outcome, no start time, attempt + 1', () => {
+    const call = foldServiceCall([...failed, stepRetried('record-complaint')]);
+    if (!callExists(call)) throw new Error('no call');
+    const step = call.phases[0]!.steps[0]!;
+    expect(step).toMatchObject({ status: 'READY', attempt: 2, readyAt: EARLIER });
+    expect(step.outcome).toBeUndefined();
+    expect(step.startedAt).toBeUndefined();
+    expect(step.failedAt).toBeUndefined();
+    expect(nextProcessActions(call.phases)).toEqual([]);
+  });
+
+  it('an automated step retried is run again by the workflow', () => {
+    const history = [
+      opened(),
+      ...phaseDone('intake'),
+      phaseStarted('diagnosis'),
+      stepReady('review-customer-history'),
+      stepReady('inspect-problem'),
+      stepFailed('review-customer-history', WORKFLOW_ACTOR, 'timeout'),
+    ];
+    const before = foldServiceCall(history);
+    const after = foldServiceCall([...history, stepRetried('review-customer-history')]);
+    if (!callExists(before) || !callExists(after)) throw new Error('no call');
+    expect(nextProcessActions(before.phases)).toEqual([]);
+    expect(nextProcessActions(after.phases)).toEqual([{ kind: 'RunAutomatedStep', phaseKey: 'diagnosis', stepKey: 'review-customer-history' }]);
+  });
+});
+
+describe('notes: the interaction log', () => {
+  it.each(['CUSTOMER_MEETING', 'CUSTOMER_FEEDBACK', 'INTERNAL'])('adds a %s note with author, time and an id from the version', (kind) => {
+    given(opened(), phaseStarted('intake'))
+      .when(addNote(kind, '  Met the customer at the shop.  '))
+      .then([{ type: 'NoteAdded', data: { noteId: 'note-3', kind: kind as never, text: 'Met the customer at the shop.', author: AGENT, at } }]);
+  });
+
+  it('keeps notes in order on the call', () => {
+    const call = foldServiceCall([
+      opened(),
+      { type: 'NoteAdded', data: { noteId: 'note-2', kind: 'INTERNAL', text: 'first', author: AGENT, at: EARLIER } },
+      { type: 'NoteAdded', data: { noteId: 'note-3', kind: 'CUSTOMER_FEEDBACK', text: 'second', author: MANAGER, at: EARLIER } },
+    ]);
+    if (!callExists(call)) throw new Error('no call');
+    expect(call.notes.map((n) => [n.id, n.kind, n.text, n.author])).toEqual([
+      ['note-2', 'INTERNAL', 'first', AGENT],
+      ['note-3', 'CUSTOMER_FEEDBACK', 'second', MANAGER],
+    ]);
+  });
+
+  it('still takes notes once the call is resolved (feedback comes later)', () => {
+    given(opened(), ...allPhasesDone(), resolved())
+      .when(addNote('CUSTOMER_FEEDBACK', 'Happy with the refund'))
+      .then([{ type: 'NoteAdded', data: { noteId: `note-${allPhasesDone().length + 3}`, kind: 'CUSTOMER_FEEDBACK', text: 'Happy with the refund', author: AGENT, at } }]);
+  });
+
+  it.each([
+    ['a blank text', 'INTERNAL', '   ', 'text'],
+    ['an oversized text', 'INTERNAL', 'x'.repeat(LIMITS.longText + 1), 'text'],
+    ['an unknown kind', 'GOSSIP', 'hello', 'kind'],
+  ])('refuses %s', (_case, kind, text, field) => {
+    given(opened()).when(addNote(kind, text)).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
+  });
+
+  it('refuses a note on a call that does not exist', () => {
+    given().when(addNote('INTERNAL', 'hello')).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'callId' });
+  });
+
+  it('reads documents written before notes existed as having none', () => {
+    const { notes: _notes, ...legacy } = foldServiceCall([opened()]) as ServiceCall;
+    const next = evolve(legacy as ServiceCallState, { type: 'NoteAdded', data: { noteId: 'note-2', kind: 'INTERNAL', text: 'x', author: AGENT, at: EARLIER } });
+    expect(callExists(next) && next.notes).toHaveLength(1);
+  });
+});
+
 describe('evolve: the call as its events describe it', () => {
   const t = (minute: number) => `2025-03-10T08:${String(minute).padStart(2, '0')}:00.000Z`;
   const foldCall = (...events: ServiceCallEvent[]): ServiceCall => {
@@ -765,10 +1003,14 @@ interface Walk {
  * Runs a call from open to its end. `pickHuman(n)` chooses which of n waiting human steps a person
  * completes next; `startFirst(key)` whether they start it before completing it.
  */
+/** What happens to a step on its first attempt; later attempts always succeed. */
+type Exception = 'none' | 'skip' | 'fail-then-retry' | 'fail-then-skip';
+
 function walk(
   template: ProcessTemplate,
   pickHuman: (count: number) => number = () => 0,
   startFirst: (stepKey: string) => boolean = () => true,
+  exceptionFor: (stepKey: string) => Exception = () => 'none',
 ): Walk {
   let state: ServiceCallState = initialServiceCallState;
   const events: ServiceCallEvent[] = [];
@@ -802,10 +1044,22 @@ function walk(
           case 'MarkStepsReady':
             exec(markReady(action.phaseKey, ...action.stepKeys), WORKFLOW_ACTOR);
             break;
-          case 'RunAutomatedStep':
+          case 'RunAutomatedStep': {
+            const attempt = findStep(current(), action.stepKey).step.attempt;
+            const exception = attempt === 1 ? exceptionFor(action.stepKey) : 'none';
+            if (exception === 'skip') {
+              exec(skipStep(action.stepKey), MANAGER);
+              break;
+            }
             exec(startStep(action.stepKey), WORKFLOW_ACTOR);
-            exec(completeStep(action.stepKey, 'done by the system'), WORKFLOW_ACTOR);
+            if (exception === 'none') {
+              exec(completeStep(action.stepKey, 'done by the system'), WORKFLOW_ACTOR);
+              break;
+            }
+            exec(failStep(action.stepKey, 'out of retries'), WORKFLOW_ACTOR);
+            exec(exception === 'fail-then-retry' ? retryStep(action.stepKey) : skipStep(action.stepKey), MANAGER);
             break;
+          }
           case 'CompletePhase':
             exec(completePhase(action.phaseKey), WORKFLOW_ACTOR);
             break;
@@ -819,8 +1073,18 @@ function walk(
       .filter((s) => !s.automated && s.status === 'READY');
     if (waiting.length === 0) throw new Error(`stuck: no action and no human step waiting after ${events.length} events`);
     const step = waiting[pickHuman(waiting.length) % waiting.length]!;
+    const exception = step.attempt === 1 ? exceptionFor(step.key) : 'none';
+    if (exception === 'skip') {
+      exec(skipStep(step.key), MANAGER);
+      continue;
+    }
     if (startFirst(step.key)) exec(startStep(step.key), AGENT);
-    exec(completeStep(step.key, `${step.key} done`), AGENT);
+    if (exception === 'none') {
+      exec(completeStep(step.key, `${step.key} done`), AGENT);
+      continue;
+    }
+    exec(failStep(step.key), AGENT);
+    exec(exception === 'fail-then-retry' ? retryStep(step.key) : skipStep(step.key), MANAGER);
   }
   throw new Error('the process did not finish within 1000 rounds');
 }
@@ -935,6 +1199,38 @@ describe('any valid process, any order of human work (property)', () => {
             expect(completions).toHaveLength(1);
             for (const dep of step.dependsOn) expect(position('StepCompleted', dep)).toBeLessThan(position('StepReady', step.key));
             if (step.automated) expect(completions[0]!.data).toMatchObject({ by: WORKFLOW_ACTOR });
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('also ends RESOLVED when steps are skipped, or fail and are retried or skipped; dependents wait for them', () => {
+    const exceptionArb = fc.func(fc.constantFrom<Exception>('none', 'none', 'skip', 'fail-then-retry', 'fail-then-skip'));
+    fc.assert(
+      fc.property(templateArb, fc.infiniteStream(fc.nat()), fc.func(fc.boolean()), exceptionArb, (template, picks, startFirst, exceptionFor) => {
+        const iterator = picks[Symbol.iterator]();
+        const { call, events } = walk(template, () => iterator.next().value as number, startFirst, exceptionFor);
+
+        expect(call.status).toBe('RESOLVED');
+        const done = (stepKey: string) =>
+          events.findIndex((e) => (e.type === 'StepCompleted' || e.type === 'StepSkipped') && e.data.stepKey === stepKey);
+        for (const phase of template.phases) {
+          for (const step of phase.steps) {
+            const final = call.phases.flatMap((p) => p.steps).find((s) => s.key === step.key)!;
+            const exception = exceptionFor(step.key);
+            expect(final.status).toBe(exception === 'none' || exception === 'fail-then-retry' ? 'COMPLETED' : 'SKIPPED');
+            expect(final.attempt).toBe(exception === 'fail-then-retry' ? 2 : 1);
+            const ready = events.findIndex((e) => e.type === 'StepReady' && e.data.stepKey === step.key);
+            for (const dep of step.dependsOn) expect(done(dep)).toBeLessThan(ready);
+            // nothing builds on a step while it is FAILED
+            const failedAt = events.findIndex((e) => e.type === 'StepFailed' && e.data.stepKey === step.key);
+            if (failedAt >= 0) {
+              const dependents = phase.steps.filter((s) => s.dependsOn.includes(step.key)).map((s) => s.key);
+              const healedAt = events.findIndex((e, i) => i > failedAt && (e.type === 'StepRetried' || e.type === 'StepSkipped') && e.data.stepKey === step.key);
+              expect(events.slice(failedAt, healedAt).some((e) => e.type === 'StepReady' && dependents.includes(e.data.stepKey))).toBe(false);
+            }
           }
         }
       }),

@@ -1,8 +1,10 @@
 import { AppConfig } from '@app/config';
-import { ServiceCall } from '@app/domain';
+import { ServiceCall, ServiceCallCommand } from '@app/domain';
 import { Projector } from '@app/read-models';
-import { CommandResult } from '@app/service-calls';
+import { ChangeServiceCallCommand, CommandResult } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { commandOptions } from './command-options';
 
 /**
  * Read-your-writes: a mutation answers with the call as of its own change, and only once the read
@@ -15,7 +17,22 @@ export class CallResults {
   constructor(
     private readonly projector: Projector,
     private readonly config: AppConfig,
+    private readonly commandBus: CommandBus,
   ) {}
+
+  /** Runs a command on an existing call for an API caller and answers with the settled call. */
+  async change(
+    callId: string,
+    command: Exclude<ServiceCallCommand, { type: 'OpenServiceCall' }>,
+    actor: string,
+    expectedVersion?: number | null,
+    idempotencyKey?: string | null,
+  ): Promise<ServiceCall> {
+    const result: CommandResult = await this.commandBus.execute(
+      new ChangeServiceCallCommand(callId, command, commandOptions(actor, expectedVersion, idempotencyKey)),
+    );
+    return this.settle(result);
+  }
 
   async settle(result: CommandResult): Promise<ServiceCall> {
     const reached = await this.projector.waitFor(result.position, this.config.readYourWritesTimeoutMs);

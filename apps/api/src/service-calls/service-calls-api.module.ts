@@ -3,7 +3,9 @@ import { CallResults } from './call-results.service';
 import { CompleteStepResolver } from './complete-step/complete-step.resolver';
 import { OpenServiceCallResolver } from './open-service-call/open-service-call.resolver';
 import { PhaseResolver, ServiceCallResolver } from './queries/service-call.resolver';
+import { AddNoteResolver } from './notes/add-note.resolver';
 import { StartStepResolver } from './start-step/start-step.resolver';
+import { StepExceptionsResolver } from './step-exceptions/step-exceptions.resolver';
 import { TrackServiceCallResolver } from './track-service-call/track-service-call.resolver';
 
 @Module({
@@ -12,6 +14,8 @@ import { TrackServiceCallResolver } from './track-service-call/track-service-cal
     OpenServiceCallResolver,
     StartStepResolver,
     CompleteStepResolver,
+    StepExceptionsResolver,
+    AddNoteResolver,
     ServiceCallResolver,
     PhaseResolver,
     TrackServiceCallResolver,

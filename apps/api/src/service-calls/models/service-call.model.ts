@@ -1,7 +1,7 @@
-import type { CallStatus, Channel, PhaseStatus, Priority, StepStatus } from '@app/domain';
+import type { CallStatus, Channel, NoteKind, PhaseStatus, Priority, StepStatus } from '@app/domain';
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { DateTime } from '../../graphql/date-time.scalar';
-import { CallStatusEnum, ChannelEnum, PhaseStatusEnum, PriorityEnum, StepStatusEnum } from './enums';
+import { CallStatusEnum, ChannelEnum, NoteKindEnum, PhaseStatusEnum, PriorityEnum, StepStatusEnum } from './enums';
 
 // The object types mirror the domain's ServiceCall (libs/domain/src/service-call/service-call.types.ts):
 // resolvers return domain objects as they are; derived fields (progress, history) are resolved fields.
@@ -27,10 +27,13 @@ export class Step {
   @Field(() => String, { nullable: true }) instructions?: string;
   @Field(() => String, { nullable: true, description: 'ISO 8601 duration' }) expectedDuration?: string;
   @Field(() => String, { nullable: true, description: 'agent id' }) assignee?: string;
+  @Field(() => Int, { description: '1 for the first try; each retryStep adds one' }) attempt!: number;
   @Field(() => DateTime, { nullable: true }) readyAt?: string;
   @Field(() => DateTime, { nullable: true }) startedAt?: string;
   @Field(() => DateTime, { nullable: true }) completedAt?: string;
-  @Field(() => String, { nullable: true }) outcome?: string;
+  @Field(() => DateTime, { nullable: true }) failedAt?: string;
+  @Field(() => DateTime, { nullable: true }) skippedAt?: string;
+  @Field(() => String, { nullable: true, description: 'the result of a COMPLETED step, or why it was FAILED or SKIPPED' }) outcome?: string;
 }
 
 @ObjectType()
@@ -42,6 +45,15 @@ export class Phase {
   @Field(() => DateTime, { nullable: true }) startedAt?: string;
   @Field(() => DateTime, { nullable: true }) completedAt?: string;
   @Field(() => [Step]) steps!: Step[];
+}
+
+@ObjectType({ description: "one entry of the call's interaction log" })
+export class Note {
+  @Field(() => ID) id!: string;
+  @Field(() => NoteKindEnum) kind!: NoteKind;
+  @Field() text!: string;
+  @Field({ description: 'who wrote it, e.g. apikey:<name>' }) author!: string;
+  @Field(() => DateTime) at!: string;
 }
 
 @ObjectType()
@@ -75,6 +87,7 @@ export class ServiceCall {
   @Field({ description: 'the process template (SOP) the call runs' }) processKey!: string;
   @Field(() => Int, { description: 'the version of the template the call started with and keeps' }) processVersion!: number;
   @Field(() => [Phase]) phases!: Phase[];
+  @Field(() => [Note], { description: 'the interaction log, oldest first: meetings, customer feedback, internal notes' }) notes!: Note[];
   @Field(() => DateTime) updatedAt!: string;
 }
 

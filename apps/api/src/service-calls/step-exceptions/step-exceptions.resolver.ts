@@ -1,0 +1,58 @@
+import { ApiKey } from '@app/config';
+import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { actorOf, Caller } from '../../auth/caller.decorator';
+import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
+import { CallResults } from '../call-results.service';
+import { ServiceCall } from '../models/service-call.model';
+
+/** Exceptions in a process: a step skipped, failed, or tried again. */
+@Resolver(() => ServiceCall)
+export class StepExceptionsResolver {
+  constructor(private readonly results: CallResults) {}
+
+  @Mutation(() => ServiceCall, {
+    description:
+      'MANAGER. The step counts as done for its dependents (PENDING, READY, IN_PROGRESS or FAILED -> SKIPPED); the reason becomes its outcome. ' +
+      'A step of a later phase may be skipped ahead of time.',
+  })
+  @Roles('MANAGER')
+  skipStep(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Args('stepKey') stepKey: string,
+    @Args('reason') reason: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'SkipStep', data: { stepKey, reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, {
+    description:
+      'READY or IN_PROGRESS -> FAILED; the reason becomes its outcome. The phase waits until retryStep or skipStep. ' +
+      'Automated steps are failed by the system when their retries run out.',
+  })
+  @Roles(...STEP_ROLES)
+  failStep(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Args('stepKey') stepKey: string,
+    @Args('reason') reason: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'FailStep', data: { stepKey, reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, { description: 'FAILED -> READY, as a new attempt; an automated step is run again by the system.' })
+  @Roles(...STEP_ROLES)
+  retryStep(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Args('stepKey') stepKey: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'RetryStep', data: { stepKey } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+}

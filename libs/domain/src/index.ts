@@ -2,6 +2,8 @@ export * from './shared/domain-error';
 export * from './shared/validation';
 export * from './shared/duration';
 export * from './process/process-template';
+export * from './process/process-template.validation';
+export * from './process/process-template.decider';
 export * from './process/process-plan';
 export * from './process/automated-actions';
 export * from './process/standard-complaint.template';

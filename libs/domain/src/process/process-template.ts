@@ -36,4 +36,8 @@ export interface ProcessTemplate {
   purpose: string;
   terms: Term[];
   phases: PhaseTemplate[];
+  /** when this version was defined (ISO 8601); set on stored templates */
+  createdAt?: string;
+  /** who defined this version: `apikey:<name>`, or `system` for a built-in template */
+  definedBy?: string;
 }

@@ -84,6 +84,11 @@ export class EsdbEventStore extends EventStore {
     return events;
   }
 
+  override async readLastEvent(streamId: string): Promise<RecordedEvent | undefined> {
+    const last = await this.lastOf(streamId);
+    return last ? toRecorded(last, streamPosition(last)) : undefined;
+  }
+
   override async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     let from = fromPosition;
@@ -154,22 +159,23 @@ export class EsdbEventStore extends EventStore {
 
   /** An empty append writes nothing, but still answers whether the caller's view of the stream is current. */
   private async checkWithoutAppending(streamId: string, expected: ExpectedVersion): Promise<AppendResult> {
+    const last = await this.lastOf(streamId);
+    const current = last ? Number(last.revision) + 1 : 0;
+    const matches = expected === ANY_VERSION || (typeof expected === 'number' ? expected === current : current === 0);
+    if (!matches) throw new WrongExpectedVersionError(streamId, expected, current);
+    return { nextVersion: current, position: last ? streamPosition(last) : 0 };
+  }
+
+  private async lastOf(streamId: string): Promise<EsdbRecorded | undefined> {
     let last: EsdbRecorded | undefined;
     try {
-      for await (const resolved of this.client.readStream(streamId, {
-        direction: BACKWARDS,
-        fromRevision: END,
-        maxCount: 1,
-      })) {
+      for await (const resolved of this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
         last = resolved.event;
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
-    const current = last ? Number(last.revision) + 1 : 0;
-    const matches = expected === ANY_VERSION || (typeof expected === 'number' ? expected === current : current === 0);
-    if (!matches) throw new WrongExpectedVersionError(streamId, expected, current);
-    return { nextVersion: current, position: last ? streamPosition(last) : 0 };
+    return last;
   }
 }
 

@@ -144,6 +144,20 @@ export function describeEventStoreContract(name: string, create: () => Promise<E
       });
     });
 
+    describe('readLastEvent', () => {
+      it("returns the stream's newest event as readStream has it, and undefined for an unknown stream", async () => {
+        const [id, other] = [newStreamId(), newStreamId()];
+        expect(await store.readLastEvent(id)).toBeUndefined();
+        await store.appendToStream(id, [event('A', { n: 1 }), event('B', { n: 2 })], NO_STREAM);
+        await store.appendToStream(other, [event('X')], NO_STREAM);
+        expect(await store.readLastEvent(id)).toEqual((await store.readStream(id))[1]);
+
+        await store.appendToStream(id, [event('C', { n: 3 })], 2);
+        expect(await store.readLastEvent(id)).toMatchObject({ streamId: id, streamVersion: 3, type: 'C', data: { n: 3 } });
+        expect(await store.readLastEvent(other)).toMatchObject({ streamId: other, streamVersion: 1, type: 'X' });
+      });
+    });
+
     describe('readAll and lastPosition', () => {
       it('reads the global log in append order across streams, in pages', async () => {
         const [a, b] = [newStreamId(), newStreamId()];

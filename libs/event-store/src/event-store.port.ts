@@ -84,6 +84,8 @@ export abstract class EventStore {
   abstract appendToStream(streamId: string, events: EventData[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   /** All events of a stream, oldest first, from streamVersion > fromVersion. Unknown stream: []. */
   abstract readStream(streamId: string, fromVersion?: number): Promise<RecordedEvent[]>;
+  /** The stream's newest event (its streamVersion is the stream's version); undefined for an unknown stream. */
+  abstract readLastEvent(streamId: string): Promise<RecordedEvent | undefined>;
   /** Events of the global log with position > fromPosition, oldest first, at most `limit`. */
   abstract readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]>;
   /** Catch up from fromPosition, then stay live. Handler calls are sequential and in log order. */

@@ -71,6 +71,7 @@ function prepareStatements(db: Database.Database) {
     readStream: db.prepare<[string, number], EventRow>(
       'SELECT * FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version',
     ),
+    readLast: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1'),
     readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     lastPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
   };
@@ -149,6 +150,11 @@ export class SqliteEventStore extends EventStore {
 
   override async readStream(streamId: string, fromVersion = 0): Promise<RecordedEvent[]> {
     return this.statements.readStream.all(streamId, fromVersion).map(toRecorded);
+  }
+
+  override async readLastEvent(streamId: string): Promise<RecordedEvent | undefined> {
+    const row = this.statements.readLast.get(streamId);
+    return row ? toRecorded(row) : undefined;
   }
 
   override async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {

@@ -4,3 +4,6 @@ export * from './commands/open-service-call.command';
 export * from './commands/change-service-call.command';
 export * from './commands/tracking-code';
 export * from './process-templates/process-template.catalog';
+export * from './process-templates/define-process-template.command';
+export * from './process-templates/set-category-process.command';
+export * from './process-templates/built-in-templates.seeder';

@@ -5,7 +5,10 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ChangeServiceCallHandler } from './commands/change-service-call.handler';
 import { OpenServiceCallHandler } from './commands/open-service-call.handler';
 import { ServiceCallCommandProcessor } from './commands/service-call-command.processor';
+import { BuiltInTemplatesSeeder } from './process-templates/built-in-templates.seeder';
+import { DefineProcessTemplateHandler } from './process-templates/define-process-template.handler';
 import { ProcessTemplateCatalog } from './process-templates/process-template.catalog';
+import { SetCategoryProcessHandler } from './process-templates/set-category-process.handler';
 import * as fs from 'node:fs';
 
 /** The service-call write side, shared by the API and the worker: one command bus, one set of handlers. */
@@ -29,6 +32,10 @@ import * as fs from 'node:fs';
     ProcessTemplateCatalog,
     OpenServiceCallHandler,
     ChangeServiceCallHandler,
+    DefineProcessTemplateHandler,
+    SetCategoryProcessHandler,
+    // before the first call can open: the built-in templates become version 1 of their streams
+    BuiltInTemplatesSeeder,
   ],
   exports: [EventStore, CqrsModule, ProcessTemplateCatalog],
 })

@@ -1,0 +1,56 @@
+// Replays every recorded history in workflows/test/histories against the CURRENT workflow bundle,
+// built exactly as the worker builds it. A workflow change that would break a running call (a command
+// issued where the history has another, or in another order) fails here instead of in production.
+//
+// When you change serviceCallWorkflow:
+// - Guard every change of the command sequence with patched('<id>') (or deprecatePatch once no running
+//   workflow can take the old path), so the histories below still replay.
+// - Record the new behaviour as well, keeping the old files (running workflows of every earlier release
+//   must replay): `RECORD_HISTORIES=v<n> npx jest workflows/test/record-histories` writes
+//   workflows/test/histories/v<n>-<scenario>.json (see that file); commit them with the change.
+// - Record from the code that is deployed: the v1 files come from commit 3aeef65, recorded in a git
+//   worktree of that commit (`git worktree add /tmp/v1 3aeef65`, node_modules symlinked).
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { workflowBundleOptions } from '../../../apps/worker/src/temporal/workflow-bundle';
+import { historyFromJson } from '../../test/history-json';
+
+const HISTORIES_DIR = path.join(__dirname, '../../test/histories');
+const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const logger = new DefaultLogger('ERROR');
+
+beforeAll(() => Runtime.install({ logger }));
+
+async function replay(workflowBundle: WorkflowBundle, names: readonly string[]) {
+  const histories = names.map((file) => ({
+    workflowId: file.replace(/\.json$/, ''),
+    history: historyFromJson(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+  }));
+  const results = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'replay-spec' }, histories)) results.push(result);
+  return results.map((r) => ({ history: r.workflowId, error: r.error }));
+}
+
+describe('recorded histories replay against the current workflow code', () => {
+  it('the histories of the release before process templates (v1) are committed', () => {
+    expect(files).toEqual(expect.arrayContaining(['v1-resolved.json', 'v1-paused.json', 'v1-automation-exhausted.json', 'v1-caught-up.json']));
+  });
+
+  it('replays every recorded history without a nondeterminism error', async () => {
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger });
+    const results = await replay(bundle, files);
+    expect(results.map((r) => [r.history, r.error?.message])).toEqual(files.map((f) => [f.replace(/\.json$/, ''), undefined]));
+  }, 60_000);
+
+  it('reports a changed command sequence as nondeterministic (a deliberately broken fixture)', async () => {
+    const fixture = path.join(__dirname, '../../test/fixtures/reordered.workflows.ts');
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), workflowsPath: fixture, logger });
+    const results = await replay(bundle, ['v1-resolved.json', 'v1-paused.json']);
+    for (const { error } of results) {
+      expect(error).toBeInstanceOf(DeterminismViolationError);
+    }
+    expect(results).toHaveLength(2);
+  }, 60_000);
+});

@@ -6,3 +6,5 @@ export * from './rebuild-read-models';
 export * from './read-models.module';
 export * from './service-call-summaries/service-call-summaries.projection';
 export * from './service-call-summaries/service-call-summaries.store';
+export * from './process-templates/process-templates.projection';
+export * from './process-templates/process-templates.store';

@@ -37,6 +37,10 @@ CREATE INDEX IF NOT EXISTS service_calls_by_opened ON service_calls (opened_at D
 CREATE INDEX IF NOT EXISTS service_calls_by_status ON service_calls (status, opened_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS service_calls_by_email ON service_calls (customer_email) WHERE customer_email IS NOT NULL;
 CREATE INDEX IF NOT EXISTS service_calls_by_phone ON service_calls (customer_phone) WHERE customer_phone IS NOT NULL;
+-- process templates (kept by the templates' projection; the phase board reads the latest version's phases)
+CREATE TABLE IF NOT EXISTS process_templates (key TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, version));
+-- which template each call category runs (category trimmed, lower-cased)
+CREATE TABLE IF NOT EXISTS category_processes (category TEXT PRIMARY KEY, process_key TEXT NOT NULL, updated_at TEXT NOT NULL);
 `;
 
 /**

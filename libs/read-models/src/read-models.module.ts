@@ -4,6 +4,7 @@ import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicatio
 import { Projector } from './projector';
 import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
+import { ProcessTemplatesStore } from './process-templates/process-templates.store';
 
 /** Class token for the read-model database handle. */
 export abstract class ReadModelConnection {
@@ -43,6 +44,11 @@ export class ReadModelsModule {
       inject: [ReadModelConnection],
       useFactory: (c: ReadModelConnection) => new ServiceCallSummariesStore(c.db),
     };
+    const templates = {
+      provide: ProcessTemplatesStore,
+      inject: [ReadModelConnection],
+      useFactory: (c: ReadModelConnection) => new ProcessTemplatesStore(c.db),
+    };
     const projector = {
       provide: Projector,
       inject: [ReadModelConnection, EventStore],
@@ -50,8 +56,8 @@ export class ReadModelsModule {
     };
     return {
       module: ReadModelsModule,
-      providers: [connection, store, ...(options.project ? [projector, ProjectorLifecycle] : [])],
-      exports: [ReadModelConnection, ServiceCallSummariesStore, ...(options.project ? [Projector] : [])],
+      providers: [connection, store, templates, ...(options.project ? [projector, ProjectorLifecycle] : [])],
+      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, ...(options.project ? [Projector] : [])],
     };
   }
 }

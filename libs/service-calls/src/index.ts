@@ -5,5 +5,7 @@ export * from './commands/change-service-call.command';
 export * from './commands/tracking-code';
 export * from './process-templates/process-template.catalog';
 export * from './process-templates/define-process-template.command';
+export * from './process-templates/define-process-template.handler';
 export * from './process-templates/set-category-process.command';
+export * from './process-templates/set-category-process.handler';
 export * from './process-templates/built-in-templates.seeder';

@@ -61,6 +61,30 @@ describe('read models on real SQLite files', () => {
     await projector.stop();
   });
 
+  it('tells onProjected listeners of every event after it is in the read models, with the call it changed, until they unsubscribe', async () => {
+    const projector = new Projector(db, store);
+    const seen: { type: string; version?: number; inReadModel?: number }[] = [];
+    const summaries = new ServiceCallSummariesStore(db);
+    const unsubscribe = projector.onProjected((event, call) =>
+      seen.push({ type: event.type, version: call?.version, inReadModel: call && summaries.byId(call.id)?.version }),
+    );
+    projector.start((e) => {
+      throw e;
+    });
+    const callId = await openCall(1);
+    const result = await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
+    expect(await projector.waitFor(result.position, 2000)).toBe(true);
+    expect(seen).toEqual([
+      { type: 'ServiceCallOpened', version: 1, inReadModel: 1 },
+      { type: 'PhaseStarted', version: 2, inReadModel: 2 },
+    ]);
+    unsubscribe();
+    const next = await processor.execute(callId, { type: 'MarkStepsReady', data: { phaseKey: 'intake', stepKeys: ['record-complaint'] } }, { actor: 'workflow' });
+    expect(await projector.waitFor(next.position, 2000)).toBe(true);
+    expect(seen).toHaveLength(2);
+    await projector.stop();
+  });
+
   it('redelivered events change nothing (versions already applied are skipped)', async () => {
     const callId = await openCall(1);
     await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });

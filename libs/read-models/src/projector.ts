@@ -5,7 +5,6 @@ import { PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint, writeCheckpoin
 import { Projection } from './projection';
 import { createProjections } from './projections';
 
-
 /**
  * Feeds the read models from the global log. Each event is applied and the checkpoint moved in one
  * SQLite transaction, so after a crash the projector resumes exactly where its last commit left off.
@@ -85,6 +84,15 @@ export class Projector {
     return () => this.changes.off('call', listener);
   }
 
+  /**
+   * Every event after the read models include it, with the call's new state when it changed one
+   * (undefined for other streams and for an event the projections had already applied): for alerts.
+   */
+  onProjected(listener: (event: RecordedEvent, call: ServiceCall | undefined) => void): () => void {
+    this.changes.on('event', listener);
+    return () => this.changes.off('event', listener);
+  }
+
   private handle(event: RecordedEvent): void {
     const changed = this.applyInTransaction(event);
     this.position = event.position;
@@ -94,5 +102,6 @@ export class Projector {
       for (const waiter of reached) waiter.resolve(true);
     }
     if (changed) this.changes.emit('call', changed);
+    this.changes.emit('event', event, changed);
   }
 }

@@ -165,6 +165,37 @@ describe('what the process manager does next (examples)', () => {
   it('completes an active phase without steps', () => {
     expect(nextProcessActions([{ key: 'empty', status: 'ACTIVE', steps: [] }])).toEqual([{ kind: 'CompletePhase', phaseKey: 'empty' }]);
   });
+
+  // exceptions, as the workflow meets them: FAILED holds the phase, SKIPPED counts as done
+  const inDiagnosis = (steps: Record<string, StepStatus>) => complaint(steps, { intake: 'COMPLETED', diagnosis: 'ACTIVE' });
+
+  it('a FAILED automated step is not run again and holds the phase; its siblings still go on', () => {
+    expect(nextProcessActions(inDiagnosis({ 'review-customer-history': 'FAILED', 'inspect-problem': 'READY' }))).toEqual([]);
+    expect(nextProcessActions(inDiagnosis({ 'review-customer-history': 'FAILED', 'inspect-problem': 'COMPLETED' }))).toEqual([]);
+    expect(nextProcessActions(inDiagnosis({ 'review-customer-history': 'FAILED' }))).toEqual([
+      { kind: 'MarkStepsReady', phaseKey: 'diagnosis', stepKeys: ['inspect-problem'] },
+    ]);
+  });
+
+  it('a retried automated step (READY again) is run again', () => {
+    expect(nextProcessActions(inDiagnosis({ 'review-customer-history': 'READY', 'inspect-problem': 'COMPLETED' }))).toEqual([
+      { kind: 'RunAutomatedStep', phaseKey: 'diagnosis', stepKey: 'review-customer-history' },
+    ]);
+  });
+
+  it('a SKIPPED step is not run and counts as done: dependents become ready, the phase completes', () => {
+    expect(nextProcessActions(inDiagnosis({ 'review-customer-history': 'SKIPPED', 'inspect-problem': 'COMPLETED' }))).toEqual([
+      { kind: 'MarkStepsReady', phaseKey: 'diagnosis', stepKeys: ['identify-cause'] },
+    ]);
+    expect(
+      nextProcessActions(inDiagnosis({ 'review-customer-history': 'SKIPPED', 'inspect-problem': 'COMPLETED', 'identify-cause': 'SKIPPED' })),
+    ).toEqual([{ kind: 'CompletePhase', phaseKey: 'diagnosis' }]);
+  });
+
+  it('steps skipped ahead of time are not made ready when their phase starts', () => {
+    const skippedAhead = complaint({ 'record-complaint': 'SKIPPED' }, { intake: 'ACTIVE' });
+    expect(nextProcessActions(skippedAhead)).toEqual([{ kind: 'MarkStepsReady', phaseKey: 'intake', stepKeys: ['confirm-understanding'] }]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -6,5 +6,8 @@ export * from './rebuild-read-models';
 export * from './read-models.module';
 export * from './service-call-summaries/service-call-summaries.projection';
 export * from './service-call-summaries/service-call-summaries.store';
+export * from './phase-board/phase-board.store';
+export * from './phase-board/phase-visits.projection';
+export * from './phase-board/phase-timing';
 export * from './process-templates/process-templates.projection';
 export * from './process-templates/process-templates.store';

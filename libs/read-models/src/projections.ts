@@ -1,11 +1,17 @@
 import { ReadModelDatabase } from './read-model.database';
 import { Projection } from './projection';
+import { PhaseVisitsProjection } from './phase-board/phase-visits.projection';
 import { ProcessTemplatesProjection } from './process-templates/process-templates.projection';
 import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
 
 /** Every read model the projector keeps, in the order each event is applied to them. */
 export function createProjections(db: ReadModelDatabase): Projection[] {
-  return [new ServiceCallSummariesProjection(db), new ProcessTemplatesProjection(db)];
+  return [
+    // before the summaries: it reads the call's summary row as it was before the event (see the class)
+    new PhaseVisitsProjection(db),
+    new ServiceCallSummariesProjection(db),
+    new ProcessTemplatesProjection(db),
+  ];
 }
 
 /** Empties every projection's tables (the checkpoint is the caller's business). */

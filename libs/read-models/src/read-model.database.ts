@@ -24,8 +24,14 @@ CREATE TABLE IF NOT EXISTS service_calls (
   status TEXT NOT NULL,
   priority TEXT NOT NULL,
   category TEXT NOT NULL,
+  category_key TEXT NOT NULL,        -- trimmed, lower-cased: what category filters compare
   process_key TEXT NOT NULL,
   active_phase TEXT,
+  phase_started_at TEXT,             -- of the active phase
+  phase_due_at TEXT,                 -- phase_started_at + the call's own expected durations of the phase's steps
+  steps_ready INTEGER NOT NULL DEFAULT 0,        -- steps of the active phase in these statuses
+  steps_in_progress INTEGER NOT NULL DEFAULT 0,
+  steps_failed INTEGER NOT NULL DEFAULT 0,
   assignee TEXT,
   customer_email TEXT,
   customer_phone TEXT,
@@ -37,6 +43,27 @@ CREATE INDEX IF NOT EXISTS service_calls_by_opened ON service_calls (opened_at D
 CREATE INDEX IF NOT EXISTS service_calls_by_status ON service_calls (status, opened_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS service_calls_by_email ON service_calls (customer_email) WHERE customer_email IS NOT NULL;
 CREATE INDEX IF NOT EXISTS service_calls_by_phone ON service_calls (customer_phone) WHERE customer_phone IS NOT NULL;
+-- serviceCalls filters: one index per filter, each ending in the paging order, so a page is one range scan
+CREATE INDEX IF NOT EXISTS service_calls_by_process ON service_calls (process_key, opened_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS service_calls_by_process_phase ON service_calls (process_key, active_phase, opened_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS service_calls_by_phase ON service_calls (active_phase, opened_at DESC, id DESC) WHERE active_phase IS NOT NULL;
+CREATE INDEX IF NOT EXISTS service_calls_by_assignee ON service_calls (assignee, opened_at DESC, id DESC) WHERE assignee IS NOT NULL;
+CREATE INDEX IF NOT EXISTS service_calls_by_category ON service_calls (category_key, opened_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS service_calls_by_priority ON service_calls (priority, opened_at DESC, id DESC);
+-- phase board: per-phase load of a process from one covering scan over the calls in a phase; overdue calls by due time
+CREATE INDEX IF NOT EXISTS service_calls_phase_load ON service_calls (process_key, active_phase, phase_started_at, steps_ready, steps_in_progress, steps_failed) WHERE active_phase IS NOT NULL;
+CREATE INDEX IF NOT EXISTS service_calls_phase_due ON service_calls (process_key, active_phase, phase_due_at, id) WHERE phase_due_at IS NOT NULL;
+-- phase board: completed visits of a phase (PhaseStarted -> PhaseCompleted), ordered by duration for percentiles
+CREATE TABLE IF NOT EXISTS phase_visits (
+  call_id TEXT NOT NULL,
+  phase_key TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  process_key TEXT NOT NULL,
+  completed_at TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  PRIMARY KEY (call_id, phase_key, started_at)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS phase_visits_by_duration ON phase_visits (process_key, phase_key, duration_ms);
 -- process templates (kept by the templates' projection; the phase board reads the latest version's phases)
 CREATE TABLE IF NOT EXISTS process_templates (key TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, version));
 -- which template each call category runs (category trimmed, lower-cased)

@@ -5,6 +5,7 @@ import { Projector } from './projector';
 import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
 import { ProcessTemplatesStore } from './process-templates/process-templates.store';
+import { PhaseBoardStore } from './phase-board/phase-board.store';
 
 /** Class token for the read-model database handle. */
 export abstract class ReadModelConnection {
@@ -44,6 +45,11 @@ export class ReadModelsModule {
       inject: [ReadModelConnection],
       useFactory: (c: ReadModelConnection) => new ServiceCallSummariesStore(c.db),
     };
+    const phaseBoard = {
+      provide: PhaseBoardStore,
+      inject: [ReadModelConnection],
+      useFactory: (c: ReadModelConnection) => new PhaseBoardStore(c.db),
+    };
     const templates = {
       provide: ProcessTemplatesStore,
       inject: [ReadModelConnection],
@@ -56,8 +62,8 @@ export class ReadModelsModule {
     };
     return {
       module: ReadModelsModule,
-      providers: [connection, store, templates, ...(options.project ? [projector, ProjectorLifecycle] : [])],
-      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, ...(options.project ? [Projector] : [])],
+      providers: [connection, store, templates, phaseBoard, ...(options.project ? [projector, ProjectorLifecycle] : [])],
+      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, ...(options.project ? [Projector] : [])],
     };
   }
 }

@@ -14,13 +14,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompleteStepResolver } from '../service-calls/complete-step/complete-step.resolver';
 import { OpenServiceCallResolver } from '../service-calls/open-service-call/open-service-call.resolver';
+import { PhaseBoardResolver } from '../service-calls/phase-board/phase-board.resolver';
 import { PhaseResolver, ServiceCallResolver } from '../service-calls/queries/service-call.resolver';
 import { AddNoteResolver } from '../service-calls/notes/add-note.resolver';
 import { StartStepResolver } from '../service-calls/start-step/start-step.resolver';
 import { StepExceptionsResolver } from '../service-calls/step-exceptions/step-exceptions.resolver';
 import { TrackServiceCallResolver } from '../service-calls/track-service-call/track-service-call.resolver';
 
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, TrackServiceCallResolver];
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CallResults } from './call-results.service';
 import { CompleteStepResolver } from './complete-step/complete-step.resolver';
 import { OpenServiceCallResolver } from './open-service-call/open-service-call.resolver';
+import { PhaseBoardResolver } from './phase-board/phase-board.resolver';
 import { PhaseResolver, ServiceCallResolver } from './queries/service-call.resolver';
 import { AddNoteResolver } from './notes/add-note.resolver';
 import { StartStepResolver } from './start-step/start-step.resolver';
@@ -18,6 +19,7 @@ import { TrackServiceCallResolver } from './track-service-call/track-service-cal
     AddNoteResolver,
     ServiceCallResolver,
     PhaseResolver,
+    PhaseBoardResolver,
     TrackServiceCallResolver,
   ],
 })

@@ -1,11 +1,13 @@
-import { activePhase, callExists, callIdOfStream, evolve, initialServiceCallState, ServiceCall, ServiceCallEvent } from '@app/domain';
+import { callExists, callIdOfStream, evolve, initialServiceCallState, normaliseCategory, ServiceCall, ServiceCallEvent } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
+import { activePhaseLoad } from '../phase-board/phase-timing';
 import { Projection } from '../projection';
 import { ReadModelDatabase } from '../read-model.database';
 
 /**
  * Keeps one row per call: the call as the domain's own evolve() folds it (one implementation of
- * every rule), plus the columns that queries filter and sort on. Idempotent: an event whose stream
+ * every rule), plus the columns that queries filter and sort on, and where the call stands in its
+ * active phase (start, due time, step counts) for the phase board. Idempotent: an event whose stream
  * version is not the next one for the row is skipped, so redelivery changes nothing.
  */
 export class ServiceCallSummariesProjection implements Projection {
@@ -16,12 +18,16 @@ export class ServiceCallSummariesProjection implements Projection {
   constructor(db: ReadModelDatabase) {
     this.select = db.prepare('SELECT doc FROM service_calls WHERE id = ?').pluck();
     this.upsert = db.prepare(`
-      INSERT INTO service_calls (id, tracking_code, version, status, priority, category, process_key, active_phase, assignee,
+      INSERT INTO service_calls (id, tracking_code, version, status, priority, category, category_key, process_key, active_phase,
+                                 phase_started_at, phase_due_at, steps_ready, steps_in_progress, steps_failed, assignee,
                                  customer_email, customer_phone, opened_at, updated_at, doc)
-      VALUES (@id, @trackingCode, @version, @status, @priority, @category, @processKey, @activePhase, @assignee,
+      VALUES (@id, @trackingCode, @version, @status, @priority, @category, @categoryKey, @processKey, @activePhase,
+              @phaseStartedAt, @phaseDueAt, @stepsReady, @stepsInProgress, @stepsFailed, @assignee,
               @customerEmail, @customerPhone, @openedAt, @updatedAt, @doc)
       ON CONFLICT(id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
-        category = excluded.category, active_phase = excluded.active_phase, assignee = excluded.assignee,
+        category = excluded.category, category_key = excluded.category_key, active_phase = excluded.active_phase,
+        phase_started_at = excluded.phase_started_at, phase_due_at = excluded.phase_due_at, steps_ready = excluded.steps_ready,
+        steps_in_progress = excluded.steps_in_progress, steps_failed = excluded.steps_failed, assignee = excluded.assignee,
         customer_email = excluded.customer_email, customer_phone = excluded.customer_phone,
         updated_at = excluded.updated_at, doc = excluded.doc`);
   }
@@ -35,6 +41,7 @@ export class ServiceCallSummariesProjection implements Projection {
     if (event.streamVersion !== current.version + 1) return undefined;
     const next = evolve(current, { type: event.type, data: event.data } as ServiceCallEvent);
     if (!callExists(next)) return undefined;
+    const load = activePhaseLoad(next);
     this.upsert.run({
       id: next.id,
       trackingCode: next.trackingCode,
@@ -42,8 +49,14 @@ export class ServiceCallSummariesProjection implements Projection {
       status: next.status,
       priority: next.priority,
       category: next.category,
+      categoryKey: normaliseCategory(next.category), // filters match categories as category mappings do
       processKey: next.processKey,
-      activePhase: activePhase(next.phases)?.key ?? null,
+      activePhase: load.phaseKey,
+      phaseStartedAt: load.startedAt,
+      phaseDueAt: load.dueAt,
+      stepsReady: load.stepsReady,
+      stepsInProgress: load.stepsInProgress,
+      stepsFailed: load.stepsFailed,
       assignee: next.assignee ?? null,
       customerEmail: next.customer.email ?? null,
       customerPhone: normalisePhone(next.customer.phone),

@@ -1,4 +1,5 @@
-import { CallStatus, ServiceCall, ValidationError } from '@app/domain';
+import { CallStatus, normaliseCategory, Priority, ServiceCall, ValidationError } from '@app/domain';
+import type Database from 'better-sqlite3';
 import { ReadModelDatabase } from '../read-model.database';
 import { normalisePhone } from './service-call-summaries.projection';
 
@@ -10,12 +11,25 @@ export interface ServiceCallPage {
 
 export interface ServiceCallFilter {
   status?: CallStatus;
+  processKey?: string;
+  /** calls whose ACTIVE phase has this key */
+  phaseKey?: string;
+  assignee?: string;
+  /** matched trimmed and case-insensitively */
+  category?: string;
+  priority?: Priority;
+  /** ISO instants: openedAfter <= openedAt < openedBefore */
+  openedAfter?: string;
+  openedBefore?: string;
   first: number;
   after?: string;
 }
 
 /** Queries over the call summaries. Newest first; cursors are opaque (opened_at, id) pairs. */
 export class ServiceCallSummariesStore {
+  /** prepared page queries by their SQL (one per combination of filters used) */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: ReadModelDatabase) {}
 
   byId(id: string): ServiceCall | undefined {
@@ -28,24 +42,26 @@ export class ServiceCallSummariesStore {
     return doc ? JSON.parse(doc) : undefined;
   }
 
+  /**
+   * One page, newest first by (opened_at, id). Every filter is an equality on an indexed column (or the
+   * opened_at range), so SQLite walks one index that ends in the paging order and stops after the page.
+   * The order key never changes, so paging is stable while calls are added or change in between.
+   */
   page(filter: ServiceCallFilter): ServiceCallPage {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.after) {
-      const [openedAt, id] = decodeCursor(filter.after);
-      where.push('(opened_at < ? OR (opened_at = ? AND id < ?))');
-      params.push(openedAt, openedAt, id);
-    }
-    const sql = `SELECT doc FROM service_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY opened_at DESC, id DESC LIMIT ?`;
-    const docs = this.db.prepare(sql).pluck().all(...params, filter.first + 1) as string[];
+    const { sql, params } = pageQuery(filter);
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql).pluck()));
+    const docs = statement.all(...params, filter.first + 1) as string[];
     const nodes = docs.slice(0, filter.first).map((d) => JSON.parse(d) as ServiceCall);
     const last = nodes[nodes.length - 1];
     return { nodes, hasNextPage: docs.length > filter.first, endCursor: last ? encodeCursor(last.openedAt, last.id) : undefined };
+  }
+
+  /** SQLite's plan for a page (EXPLAIN QUERY PLAN details): tests check that each filter is an index range scan. */
+  pagePlan(filter: ServiceCallFilter): string[] {
+    const { sql, params } = pageQuery(filter);
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params, filter.first + 1) as { detail: string }[];
+    return rows.map((r) => r.detail);
   }
 
   /** The customer's other calls (same e-mail or phone), newest first. */
@@ -61,6 +77,44 @@ export class ServiceCallSummariesStore {
       .all(excludeId, customer.email ?? null, customer.email ?? null, phone, phone, limit) as string[];
     return docs.map((d) => JSON.parse(d));
   }
+}
+
+/**
+ * One page, newest first by (opened_at, id). Every filter is an equality on an indexed column (or the
+ * opened_at range), and each has an index that ends in the paging order, so SQLite walks one index
+ * range and stops after the page. The order key never changes, so paging is stable while calls are
+ * added or change in between (a call that stops matching simply drops out of later pages).
+ */
+function pageQuery(filter: ServiceCallFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const equal = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  equal('status', filter.status);
+  equal('process_key', filter.processKey);
+  equal('active_phase', filter.phaseKey);
+  equal('assignee', filter.assignee);
+  equal('category_key', filter.category === undefined ? undefined : normaliseCategory(filter.category));
+  equal('priority', filter.priority);
+  if (filter.openedAfter !== undefined) {
+    where.push('opened_at >= ?');
+    params.push(filter.openedAfter);
+  }
+  // of the cursor and openedBefore, only the tighter upper bound goes to SQLite, so that the index walk
+  // starts there instead of filtering its way down from the looser one
+  const cursor = filter.after ? decodeCursor(filter.after) : undefined;
+  if (cursor && (filter.openedBefore === undefined || cursor[0] < filter.openedBefore)) {
+    where.push('(opened_at, id) < (?, ?)');
+    params.push(...cursor);
+  } else if (filter.openedBefore !== undefined) {
+    where.push('opened_at < ?');
+    params.push(filter.openedBefore);
+  }
+  const sql = `SELECT doc FROM service_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`;
+  return { sql, params };
 }
 
 export function encodeCursor(openedAt: string, id: string): string {

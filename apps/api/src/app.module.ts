@@ -10,6 +10,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { GraphQLErrorPassThrough } from './graphql/error-pass-through.filter';
 import { toContractErrors } from './graphql/error-formatter';
 import { HealthController } from './health/health.controller';
+import { ProcessTemplatesApiModule } from './process-templates/process-templates-api.module';
 import { ServiceCallsApiModule } from './service-calls/service-calls-api.module';
 import { TemporalClient } from './temporal/temporal-client';
 
@@ -32,6 +33,7 @@ import { TemporalClient } from './temporal/temporal-client';
       }),
     }),
     ServiceCallsApiModule,
+    ProcessTemplatesApiModule,
   ],
   controllers: [HealthController],
   providers: [TemporalClient, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: GraphQLErrorPassThrough }],

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ProcessTemplatesResolver } from '../process-templates/process-templates.resolver';
 import { CompleteStepResolver } from '../service-calls/complete-step/complete-step.resolver';
 import { OpenServiceCallResolver } from '../service-calls/open-service-call/open-service-call.resolver';
 import { PhaseBoardResolver } from '../service-calls/phase-board/phase-board.resolver';
@@ -21,7 +22,7 @@ import { StartStepResolver } from '../service-calls/start-step/start-step.resolv
 import { StepExceptionsResolver } from '../service-calls/step-exceptions/step-exceptions.resolver';
 import { TrackServiceCallResolver } from '../service-calls/track-service-call/track-service-call.resolver';
 
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver];
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 
@@ -33,12 +34,48 @@ async function generatedSchema(): Promise<GraphQLSchema> {
   return lexicographicSortSchema(schema);
 }
 
-/** The SDL blocks of CONTRACT.md's "Core types" and "Core operations" sections. */
-function contractCore(): GraphQLSchema {
+/** The SDL blocks of CONTRACT.md from one section heading up to the next one named. */
+function contractSdl(from: string, to: string): string {
   const contract = fs.readFileSync(path.join(repositoryRoot(), '../shared/design/CONTRACT.md'), 'utf8');
-  const core = contract.slice(contract.indexOf('## Core types'), contract.indexOf('## Process templates'));
-  const blocks = [...core.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);
-  return buildSchema(blocks.join('\n'));
+  const section = contract.slice(contract.indexOf(`## ${from}`), contract.indexOf(`## ${to}`));
+  return [...section.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+}
+
+const coreSdl = () => contractSdl('Core types', 'Process templates');
+/** It extends the core (`extend type Query`, ServiceCall), so it is built on top of it. */
+const processTemplatesSdl = () => contractSdl('Process templates', 'SLA, escalation');
+
+/** What the contract's SDL has that ours lacks or types differently: types, fields, arguments and their defaults, enum values. */
+function mismatches(schema: GraphQLSchema, contract: GraphQLSchema): string[] {
+  const found: string[] = [];
+  for (const type of Object.values(contract.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    const ours = schema.getType(type.name);
+    if (!ours) {
+      found.push(`missing type ${type.name}`);
+      continue;
+    }
+    if (type instanceof GraphQLEnumType) {
+      const values = (ours as GraphQLEnumType).getValues().map((v) => v.name);
+      for (const v of type.getValues()) if (!values.includes(v.name)) found.push(`${type.name}.${v.name} missing`);
+    }
+    if (type instanceof GraphQLObjectType || type instanceof GraphQLInputObjectType) {
+      const fields = (ours as GraphQLObjectType).getFields();
+      for (const [name, field] of Object.entries(type.getFields())) {
+        const mine = fields[name];
+        if (!mine) found.push(`${type.name}.${name} missing`);
+        else if (String(mine.type) !== String(field.type)) found.push(`${type.name}.${name}: ${mine.type} instead of ${field.type}`);
+        const args = 'args' in field ? field.args : [];
+        for (const arg of args) {
+          const myArg = (mine as unknown as { args?: readonly { name: string; type: unknown; defaultValue?: unknown }[] })?.args?.find((a) => a.name === arg.name);
+          if (!myArg) found.push(`${type.name}.${name}(${arg.name}) missing`);
+          else if (String(myArg.type) !== String(arg.type)) found.push(`${type.name}.${name}(${arg.name}): ${myArg.type} instead of ${arg.type}`);
+          else if (arg.defaultValue !== undefined && myArg.defaultValue !== arg.defaultValue) found.push(`${type.name}.${name}(${arg.name}) default differs`);
+        }
+      }
+    }
+  }
+  return found;
 }
 
 describe('GraphQL schema', () => {
@@ -55,35 +92,10 @@ describe('GraphQL schema', () => {
   });
 
   it("contains the contract's core types, fields, arguments and enum values unchanged", () => {
-    const contract = contractCore();
-    const mismatches: string[] = [];
-    for (const type of Object.values(contract.getTypeMap())) {
-      if (type.name.startsWith('__')) continue;
-      const ours = schema.getType(type.name);
-      if (!ours) {
-        mismatches.push(`missing type ${type.name}`);
-        continue;
-      }
-      if (type instanceof GraphQLEnumType) {
-        const values = (ours as GraphQLEnumType).getValues().map((v) => v.name);
-        for (const v of type.getValues()) if (!values.includes(v.name)) mismatches.push(`${type.name}.${v.name} missing`);
-      }
-      if (type instanceof GraphQLObjectType || type instanceof GraphQLInputObjectType) {
-        const fields = (ours as GraphQLObjectType).getFields();
-        for (const [name, field] of Object.entries(type.getFields())) {
-          const mine = fields[name];
-          if (!mine) mismatches.push(`${type.name}.${name} missing`);
-          else if (String(mine.type) !== String(field.type)) mismatches.push(`${type.name}.${name}: ${mine.type} instead of ${field.type}`);
-          const args = 'args' in field ? field.args : [];
-          for (const arg of args) {
-            const myArg = (mine as unknown as { args?: readonly { name: string; type: unknown; defaultValue?: unknown }[] })?.args?.find((a) => a.name === arg.name);
-            if (!myArg) mismatches.push(`${type.name}.${name}(${arg.name}) missing`);
-            else if (String(myArg.type) !== String(arg.type)) mismatches.push(`${type.name}.${name}(${arg.name}): ${myArg.type} instead of ${arg.type}`);
-            else if (arg.defaultValue !== undefined && myArg.defaultValue !== arg.defaultValue) mismatches.push(`${type.name}.${name}(${arg.name}) default differs`);
-          }
-        }
-      }
-    }
-    expect(mismatches).toEqual([]);
+    expect(mismatches(schema, buildSchema(coreSdl()))).toEqual([]);
+  });
+
+  it("contains the contract's process-template types and operations unchanged (skipStep ... addNote, NoteKind included)", () => {
+    expect(mismatches(schema, buildSchema(`${coreSdl()}\n${processTemplatesSdl()}`))).toEqual([]);
   });
 });

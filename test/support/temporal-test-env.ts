@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AutomatedActionRegistry } from '../../apps/worker/src/actions/automated-action.registry';
+import { NotifyCustomerAction } from '../../apps/worker/src/actions/notify-customer.action';
 import { ReviewCustomerHistoryAction } from '../../apps/worker/src/actions/review-customer-history.action';
 import { ServiceCallActivitiesService } from '../../apps/worker/src/activities/service-call.activities';
 import { WorkflowDispatcher } from '../../apps/worker/src/dispatcher/workflow-dispatcher';
@@ -42,7 +43,7 @@ function workerTestModule(config: AppConfig) {
 
   @Module({
     imports: [TestConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true })],
-    providers: [ReviewCustomerHistoryAction, AutomatedActionRegistry, ServiceCallActivitiesService],
+    providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService],
   })
   class WorkflowTestModule {}
   return WorkflowTestModule;

@@ -3,13 +3,14 @@ import { ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
 import { Module } from '@nestjs/common';
 import { AutomatedActionRegistry } from './actions/automated-action.registry';
+import { NotifyCustomerAction } from './actions/notify-customer.action';
 import { ReviewCustomerHistoryAction } from './actions/review-customer-history.action';
 import { ServiceCallActivitiesService } from './activities/service-call.activities';
 import { TemporalWorkerService } from './temporal/temporal-worker.service';
 
 @Module({
   imports: [ConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: false })],
-  providers: [ReviewCustomerHistoryAction, AutomatedActionRegistry, ServiceCallActivitiesService, TemporalWorkerService],
+  providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, TemporalWorkerService],
   exports: [TemporalWorkerService],
 })
 export class WorkerModule {}

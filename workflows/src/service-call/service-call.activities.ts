@@ -9,8 +9,11 @@ export interface ServiceCallActivities {
   loadCallEvents(callId: string, afterVersion: number): Promise<CallEventMessage[]>;
   /** runs a command through the command bus as the workflow; returns the events it produced (again, on a retry) */
   issueCommand(input: { callId: string; command: ProcessCommand; idempotencyKey: string }): Promise<CallEventMessage[]>;
-  /** performs an automated step's action and returns its outcome */
-  runAutomatedAction(input: { callId: string; stepKey: string; action: string }): Promise<{ outcome: string }>;
+  /**
+   * performs an automated step's action and returns its outcome; safe to run twice within one attempt
+   * of the step (`attempt`, 1 when absent: histories of the release before retries), done again for a new one
+   */
+  runAutomatedAction(input: { callId: string; stepKey: string; action: string; attempt?: number }): Promise<{ outcome: string }>;
 }
 
 /** Error type of a command the domain refused: retrying cannot help. */

@@ -8,6 +8,9 @@
 // - Record the new behaviour as well, keeping the old files (running workflows of every earlier release
 //   must replay): `RECORD_HISTORIES=v<n> npx jest workflows/test/record-histories` writes
 //   workflows/test/histories/v<n>-<scenario>.json (see that file); commit them with the change.
+// - Check the guard is needed: remove it, and a history of the old behaviour must fail here. (Done
+//   for automation-failure-fails-step: unguarded, v1-automation-exhausted fails with "[TMPRL1100]
+//   Nondeterminism error: No command scheduled for event HistoryEvent(id: 31, ActivityTaskScheduled)".)
 // - Record from the code that is deployed: the v1 files come from commit 3aeef65, recorded in a git
 //   worktree of that commit (`git worktree add /tmp/v1 3aeef65`, node_modules symlinked).
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';

@@ -3,12 +3,13 @@ import {
   evolve,
   findStep,
   initialServiceCallState,
+  LIMITS,
   nextProcessActions,
   ProcessAction,
   ServiceCallEvent,
   ServiceCallState,
 } from '@app/domain';
-import { condition, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { ProcessCommand, ServiceCallActivities } from './service-call.activities';
 import { DOMAIN_ERROR_TYPE } from './service-call.activities';
 import { CallEventMessage, callEventSignal, callStateQuery, ServiceCallWorkflowInput } from './service-call.messages';
@@ -25,6 +26,15 @@ const automation = proxyActivities<ServiceCallActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });
+
+/**
+ * Patch ids: each guards a change of the commands the workflow issues, so that workflows started by
+ * an earlier release replay (see service-call.replay.int.spec.ts). Never rename or reuse one.
+ */
+export const PATCHES = {
+  /** an automation that ran out of retries (or was refused for good) makes its step FAILED; before, the step stayed IN_PROGRESS */
+  automationFailureFailsStep: 'automation-failure-fails-step',
+} as const;
 
 /**
  * The process manager of one service call. It folds the call's events (delivered as signals, or
@@ -68,14 +78,36 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
         return issue({ type: 'CompletePhase', data: { phaseKey: action.phaseKey } }, `complete-phase:${action.phaseKey}`);
       case 'ResolveCall':
         return issue({ type: 'ResolveServiceCall', data: {} }, 'resolve');
-      case 'RunAutomatedStep': {
-        if (!callExists(state)) return;
-        const { step } = findStep(state, action.stepKey);
-        if (step.status === 'READY') await issue({ type: 'StartStep', data: { stepKey: step.key } }, `start-step:${step.key}`);
-        const { outcome } = await automation.runAutomatedAction({ callId, stepKey: step.key, action: step.action ?? step.key });
-        return issue({ type: 'CompleteStep', data: { stepKey: step.key, outcome } }, `complete-step:${step.key}`);
-      }
+      case 'RunAutomatedStep':
+        return runAutomatedStep(action.stepKey);
     }
+  };
+
+  /**
+   * Starts the step, runs its automation and completes it with the outcome. When the automation fails
+   * for good, the step FAILS with the error as its reason (the manager is told through StepFailed) and
+   * waits for retryStep (READY again, attempt + 1: this runs again) or skipStep. A step skipped while
+   * its automation ran refuses the CompleteStep/FailStep: the action fails once and is not repeated,
+   * as the step is no longer READY or IN_PROGRESS.
+   */
+  const runAutomatedStep = async (stepKey: string): Promise<void> => {
+    if (!callExists(state)) return;
+    const { step } = findStep(state, stepKey);
+    const attempt = step.attempt ?? 1;
+    // command keys are per attempt, or a retried step's commands would be answered with the first attempt's events;
+    // the first attempt keeps the keys of the release before retries
+    const key = (command: string) => `${command}:${step.key}${attempt > 1 ? `#${attempt}` : ''}`;
+    if (step.status === 'READY') await issue({ type: 'StartStep', data: { stepKey: step.key } }, key('start-step'));
+    let outcome: string;
+    try {
+      ({ outcome } = await automation.runAutomatedAction({ callId, stepKey: step.key, action: step.action ?? step.key, attempt }));
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || !patched(PATCHES.automationFailureFailsStep)) throw error;
+      const now = callExists(state) ? findStep(state, step.key).step : step;
+      if (now.status !== 'IN_PROGRESS' || (now.attempt ?? 1) !== attempt) return; // skipped meanwhile: nothing to fail
+      return issue({ type: 'FailStep', data: { stepKey: step.key, reason: failureReason(error) } }, key('fail-step'));
+    }
+    return issue({ type: 'CompleteStep', data: { stepKey: step.key, outcome } }, key('complete-step'));
   };
 
   const inFlight = new Set<string>();
@@ -111,6 +143,12 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
     changed = false;
     await condition(() => changed);
   }
+}
+
+/** What the automation said last (the activity's failure wraps the error the action threw), cut to what the domain takes. */
+function failureReason(error: ActivityFailure): string {
+  const message = (error.cause?.message || error.message || 'the automation failed').trim();
+  return message.length > LIMITS.outcome ? `${message.slice(0, LIMITS.outcome - 1)}…` : message;
 }
 
 function isFinished(state: ServiceCallState): boolean {

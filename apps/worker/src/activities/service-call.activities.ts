@@ -33,12 +33,15 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     }
   }
 
-  async runAutomatedAction(input: { callId: string; stepKey: string; action: string }): Promise<{ outcome: string }> {
+  async runAutomatedAction(input: { callId: string; stepKey: string; action: string; attempt?: number }): Promise<{ outcome: string }> {
+    // unknown here means no retry can help: the step FAILS at once with this message
     const action = this.actions.get(input.action);
     if (!action) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `unknown action ${input.action}`, nonRetryable: true });
     const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(input.callId)));
     if (!callExists(call)) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${input.callId} not found`, nonRetryable: true });
-    return { outcome: await action.run(call, input.stepKey) };
+    const attempt = input.attempt ?? 1;
+    const outcome = await action.run(call, input.stepKey, { attempt, idempotencyKey: `${input.callId}:${input.stepKey}#${attempt}` });
+    return { outcome };
   }
 
   /** Bound methods, as Worker.create wants them. */

@@ -32,6 +32,8 @@ export interface WorkflowTestEnv {
   projector: Projector;
   activities: ServiceCallActivitiesService;
   dispatcher: WorkflowDispatcher;
+  /** Shuts the worker down and starts a new one on the same task queue, as a restart or a new deployment does. */
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,22 +82,30 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
     const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
     closers.push(() => env.teardown());
     const activities = app.get(ServiceCallActivitiesService);
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(logger),
-      activities: activities.asActivities(),
-    });
-    const running = worker.run();
-    closers.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
+    const startWorker = async () => {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(logger),
+        activities: activities.asActivities(),
+      });
+      const running = worker.run();
+      return async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      };
+    };
+    let stopWorker = await startWorker();
+    closers.push(() => stopWorker());
+    const restartWorker = async () => {
+      await stopWorker();
+      stopWorker = await startWorker();
+    };
     const store = app.get(EventStore);
     const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, { taskQueue });
     dispatcher.start();
     closers.push(() => dispatcher.stop());
-    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, close };
+    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, restartWorker, close };
   } catch (error) {
     await close();
     throw error;

@@ -3,12 +3,14 @@
 // the label of the files to write:
 //
 //   export $(node scripts/tools.mjs 2>/dev/null | grep =)
-//   RECORD_HISTORIES=v2 npx jest workflows/test/record-histories
+//   RECORD_HISTORIES=v3 npx jest workflows/test/record-histories [-t <scenario>]
 //
-// writes workflows/test/histories/v2-<scenario>.json. Record with the workflow code that is (or was)
-// deployed, and commit the files; never delete or re-record older ones: every running workflow of an
-// earlier release must still replay. The v1 files were recorded from commit 3aeef65 (a git worktree of
-// that commit with node_modules linked), the release before process templates.
+// writes workflows/test/histories/v3-<scenario>.json (with -t, only the scenarios whose name matches).
+// Record with the workflow code of a release, from a clean checkout of it (the bundle takes
+// workflows/ and libs/domain from the working tree), and commit the files. Never delete or re-record
+// older ones: running workflows of every earlier release must still replay. The v1 files come from
+// commit 3aeef65, the release before process templates (a git worktree of it, node_modules linked);
+// the v2 files from the release that made failing automations FAIL their step.
 import { callExists, foldServiceCall, serviceCallStreamId, ServiceCall, StepStatus, WORKFLOW_ACTOR } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
@@ -25,6 +27,7 @@ import { callEventSignal, SERVICE_CALL_WORKFLOW_TYPE, serviceCallWorkflowId } fr
 const LABEL = process.env.RECORD_HISTORIES;
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 const AGENT = 'apikey:recorder';
+const MANAGER = 'apikey:recorder-manager';
 
 const recording = LABEL ? describe : describe.skip;
 
@@ -60,7 +63,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
   const statusOf = (call: ServiceCall, stepKey: string) => call.phases.flatMap((p) => p.steps).find((s) => s.key === stepKey)?.status;
   const untilStep = (callId: string, stepKey: string, status: StepStatus) =>
     eventually(`${stepKey} ${status}`, async () => statusOf(await callOf(callId), stepKey) === status, { timeoutMs: 30_000 });
-  const change = (callId: string, command: ProcessCommand) => bus.execute(new ChangeServiceCallCommand(callId, command, { actor: AGENT }));
+  const change = (callId: string, command: ProcessCommand, actor = AGENT) => bus.execute(new ChangeServiceCallCommand(callId, command, { actor }));
   async function work(callId: string, stepKey: string, { start = false } = {}) {
     await untilStep(callId, stepKey, 'READY');
     if (start) await change(callId, { type: 'StartStep', data: { stepKey } });
@@ -120,30 +123,75 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     await save('paused', id);
   });
 
-  it('automation-exhausted: the automation runs out of retries, and runs again once the call changes (history ends open)', async () => {
-    const review = t.app.get(ReviewCustomerHistoryAction);
-    const failing = jest.spyOn(review, 'run').mockRejectedValue(new Error('read models unavailable'));
+  // Since v2 (automation-failure-fails-step) an automation that runs out of retries FAILS its step. The
+  // v1 behaviour (the step stayed IN_PROGRESS and ran again once the call changed) is in
+  // v1-automation-exhausted.json, recorded by this file as of commit 8220a4e.
+  const failingReview = (message: string) => jest.spyOn(t.app.get(ReviewCustomerHistoryAction), 'run').mockRejectedValue(new Error(message));
+  async function untilFailed(id: string, stepKey: string) {
+    await eventually(
+      `${stepKey} FAILED`,
+      async () => {
+        if (statusOf(await callOf(id), stepKey) === 'FAILED') return true;
+        await t.env.sleep('10s'); // the retry backoff (1s, 2s, 4s, 8s) passes in skipped time
+        return false;
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+
+  it('automation-failed-retried: the automation runs out of retries (FAILED), a person retries it, it completes (history ends open)', async () => {
+    const failing = failingReview('read models unavailable');
     try {
-      const id = await openCall('Erin Exhausted');
+      const id = await openCall('Fred Failed');
       await work(id, 'record-complaint');
       await work(id, 'confirm-understanding');
-      await untilStep(id, 'inspect-problem', 'READY');
-      // the retry backoff (1s, 2s, 4s, 8s) passes in skipped time
-      await eventually('5 failed attempts', async () => {
-        await t.env.sleep('10s');
-        return failing.mock.calls.length >= 5;
-      }, { timeoutMs: 60_000 });
-      await eventually('the activity failed for good', async () => {
-        const events = (await workflowOf(id).fetchHistory()).events ?? [];
-        return events.some((e) => e.activityTaskFailedEventAttributes) && events[events.length - 1].workflowTaskCompletedEventAttributes;
-      });
-      expect(statusOf(await callOf(id), 'review-customer-history')).toBe('IN_PROGRESS');
+      await untilFailed(id, 'review-customer-history');
       failing.mockRestore();
-      await work(id, 'inspect-problem'); // the call changed: the workflow tries the automation again
+      await work(id, 'inspect-problem');
+      await change(id, { type: 'RetryStep', data: { stepKey: 'review-customer-history' } });
       await untilStep(id, 'identify-cause', 'READY');
-      await save('automation-exhausted', id);
+      await save('automation-failed-retried', id);
     } finally {
       failing.mockRestore();
+    }
+  });
+
+  it('skipped-steps: a failed automation and a pending human step skipped by a manager; the call resolves', async () => {
+    const failing = failingReview('history service down');
+    try {
+      const id = await openCall('Sue Skipped');
+      await work(id, 'record-complaint');
+      await work(id, 'confirm-understanding');
+      await untilFailed(id, 'review-customer-history');
+      failing.mockRestore();
+      await change(id, { type: 'SkipStep', data: { stepKey: 'review-customer-history', reason: 'reviewed by hand' } }, MANAGER);
+      await work(id, 'inspect-problem');
+      await work(id, 'identify-cause');
+      await untilStep(id, 'propose-solution', 'READY');
+      await change(id, { type: 'SkipStep', data: { stepKey: 'agree-solution', reason: 'agreed in advance' } }, MANAGER);
+      for (const step of ['carry-out-solution', 'offer-compensation', 'propose-solution', 'confirm-with-customer']) await work(id, step);
+      await workflowOf(id).result();
+      await save('skipped-steps', id);
+    } finally {
+      failing.mockRestore();
+    }
+  });
+
+  it('skipped-while-running: a manager skips the automated step while its automation runs; its completion is refused (history ends open)', async () => {
+    let finish!: (outcome: string) => void;
+    const running = jest.spyOn(t.app.get(ReviewCustomerHistoryAction), 'run').mockImplementation(() => new Promise<string>((resolve) => (finish = resolve)));
+    try {
+      const id = await openCall('Rick Running');
+      await work(id, 'record-complaint');
+      await work(id, 'confirm-understanding');
+      await eventually('automation running', () => running.mock.calls.length === 1);
+      await change(id, { type: 'SkipStep', data: { stepKey: 'review-customer-history', reason: 'not needed' } }, MANAGER);
+      finish('too late');
+      await work(id, 'inspect-problem');
+      await untilStep(id, 'identify-cause', 'READY');
+      await save('skipped-while-running', id);
+    } finally {
+      running.mockRestore();
     }
   });
 

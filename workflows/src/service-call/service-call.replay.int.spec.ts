@@ -6,8 +6,9 @@
 // - Guard every change of the command sequence with patched('<id>') (or deprecatePatch once no running
 //   workflow can take the old path), so the histories below still replay.
 // - Record the new behaviour as well, keeping the old files (running workflows of every earlier release
-//   must replay): `RECORD_HISTORIES=v<n> npx jest workflows/test/record-histories` writes
-//   workflows/test/histories/v<n>-<scenario>.json (see that file); commit them with the change.
+//   must replay): `RECORD_HISTORIES=v<n> npx jest workflows/test/record-histories [-t <scenario>]`
+//   writes workflows/test/histories/v<n>-<scenario>.json (see that file); add scenarios there for new
+//   behaviour, list the new files in the first test below and commit them with the change.
 // - Check the guard is needed: remove it, and a history of the old behaviour must fail here. (Done
 //   for automation-failure-fails-step: unguarded, v1-automation-exhausted fails with "[TMPRL1100]
 //   Nondeterminism error: No command scheduled for event HistoryEvent(id: 31, ActivityTaskScheduled)".)
@@ -37,8 +38,10 @@ async function replay(workflowBundle: WorkflowBundle, names: readonly string[]) 
 }
 
 describe('recorded histories replay against the current workflow code', () => {
-  it('the histories of the release before process templates (v1) are committed', () => {
+  it('the histories of each release are committed: v1 (before process templates), v2', () => {
     expect(files).toEqual(expect.arrayContaining(['v1-resolved.json', 'v1-paused.json', 'v1-automation-exhausted.json', 'v1-caught-up.json']));
+    // v2: automations that fail FAIL their step (patch automation-failure-fails-step); retries and skips
+    expect(files).toEqual(expect.arrayContaining(['v2-automation-failed-retried.json', 'v2-skipped-steps.json', 'v2-skipped-while-running.json']));
   });
 
   it('replays every recorded history without a nondeterminism error', async () => {

@@ -12,6 +12,8 @@ import { toContractErrors } from './graphql/error-formatter';
 import { HealthController } from './health/health.controller';
 import { ProcessTemplatesApiModule } from './process-templates/process-templates-api.module';
 import { ServiceCallsApiModule } from './service-calls/service-calls-api.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { WEBSOCKET_SUBSCRIPTIONS } from './subscriptions/websocket-transport';
 import { TemporalClient } from './temporal/temporal-client';
 
 @Module({
@@ -24,7 +26,7 @@ import { TemporalClient } from './temporal/temporal-client';
       // Mercurius with graphql-jit: about 3x the throughput of Apollo on this machine (ARCHITECTURE.md)
       jit: 1,
       graphiql: true,
-      subscription: true,
+      subscription: WEBSOCKET_SUBSCRIPTIONS,
       autoSchemaFile: path.join(repositoryRoot(), 'schema.gql'),
       sortSchema: true,
       errorFormatter: (execution) => ({
@@ -34,6 +36,7 @@ import { TemporalClient } from './temporal/temporal-client';
     }),
     ServiceCallsApiModule,
     ProcessTemplatesApiModule,
+    SubscriptionsModule,
   ],
   controllers: [HealthController],
   providers: [TemporalClient, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: GraphQLErrorPassThrough }],

@@ -3,6 +3,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { ApiError } from '../graphql/api-error';
+import { ApiKeys } from './api-keys';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 export interface RequestWithCaller {
@@ -13,16 +14,18 @@ export interface RequestWithCaller {
 /**
  * Every GraphQL operation needs `Authorization: Bearer <key>` unless marked @Public; the key's role
  * must be one of the operation's @Roles. Operations without @Roles are refused (deny by default).
+ * Subscriptions too: their context's `req` is the WebSocket's upgrade request, whose caller the
+ * connection's `connection_init` already authenticated (subscriptions/websocket-transport.ts).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: Map<string, ApiKey>;
+  private readonly keys: ApiKeys;
 
   constructor(
     private readonly reflector: Reflector,
     config: AppConfig,
   ) {
-    this.keys = new Map(config.apiKeys.map((k) => [k.key, k]));
+    this.keys = new ApiKeys(config.apiKeys);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -38,12 +41,6 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private authenticate(request: RequestWithCaller): ApiKey {
-    if (request.caller) return request.caller;
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new ApiError('UNAUTHENTICATED', 'send Authorization: Bearer <api key>');
-    const caller = this.keys.get(match[1]);
-    if (!caller) throw new ApiError('UNAUTHENTICATED', 'unknown API key');
-    return caller;
+    return request.caller ?? this.keys.authenticate(request.headers.authorization);
   }
 }

@@ -21,8 +21,10 @@ import { AddNoteResolver } from '../service-calls/notes/add-note.resolver';
 import { StartStepResolver } from '../service-calls/start-step/start-step.resolver';
 import { StepExceptionsResolver } from '../service-calls/step-exceptions/step-exceptions.resolver';
 import { TrackServiceCallResolver } from '../service-calls/track-service-call/track-service-call.resolver';
+import { ProcessAlertsResolver } from '../subscriptions/process-alerts/process-alerts.resolver';
+import { ServiceCallUpdatedResolver } from '../subscriptions/service-call-updated/service-call-updated.resolver';
 
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver];
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 
@@ -97,5 +99,12 @@ describe('GraphQL schema', () => {
 
   it("contains the contract's process-template types and operations unchanged (skipStep ... addNote, NoteKind included)", () => {
     expect(mismatches(schema, buildSchema(`${coreSdl()}\n${processTemplatesSdl()}`))).toEqual([]);
+  });
+
+  it("contains the SLA section's serviceCallUpdated subscription unchanged (slaAlerts comes with the SLA issue)", () => {
+    const contract = fs.readFileSync(path.join(repositoryRoot(), '../shared/design/CONTRACT.md'), 'utf8');
+    const field = /serviceCallUpdated\([^)]*\): \w+!?/.exec(contract)?.[0];
+    expect(field).toBeDefined();
+    expect(mismatches(schema, buildSchema(`${coreSdl()}\ntype Subscription { ${field} }`))).toEqual([]);
   });
 });

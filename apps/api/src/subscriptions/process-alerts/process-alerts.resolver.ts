@@ -1,0 +1,23 @@
+import { UseFilters } from '@nestjs/common';
+import { Resolver, Subscription } from '@nestjs/graphql';
+import { Roles } from '../../auth/roles.decorator';
+import { SubscriptionErrors } from '../subscription-errors.filter';
+import { ProcessAlert } from './process-alert.model';
+import { ProcessAlerts } from './process-alerts';
+
+@Resolver()
+@UseFilters(SubscriptionErrors)
+export class ProcessAlertsResolver {
+  constructor(private readonly alerts: ProcessAlerts) {}
+
+  @Subscription(() => ProcessAlert, {
+    description:
+      'MANAGER. One alert for every step that becomes FAILED from now on: failed by a person (failStep) or ' +
+      'by the system when an automated step ran out of retries (automated: true). A manager who reads too slowly loses the oldest alerts first.',
+    resolve: (alert: ProcessAlert) => alert,
+  })
+  @Roles('MANAGER')
+  processAlerts(): AsyncIterableIterator<ProcessAlert> {
+    return this.alerts.subscribe();
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ProcessAlerts } from './process-alerts/process-alerts';
+import { ProcessAlertsResolver } from './process-alerts/process-alerts.resolver';
+import { ServiceCallChanges } from './service-call-updated/service-call-changes';
+import { ServiceCallUpdatedResolver } from './service-call-updated/service-call-updated.resolver';
+import { WebSocketTransport } from './websocket-transport';
+
+/** GraphQL subscriptions over WebSocket (graphql-transport-ws), fed by the API's projector. */
+@Module({
+  providers: [WebSocketTransport, ServiceCallChanges, ServiceCallUpdatedResolver, ProcessAlerts, ProcessAlertsResolver],
+})
+export class SubscriptionsModule {}

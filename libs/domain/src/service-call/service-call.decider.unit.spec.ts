@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { nextProcessActions } from '../process/process-plan';
+import { AUTOMATED_ACTION_NAMES } from '../process/automated-actions';
 import { ProcessTemplate } from '../process/process-template';
+import { validateProcessTemplateInput } from '../process/process-template.validation';
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
 import { ConflictError, DomainError, DomainErrorCode, NotFoundError, ValidationError } from '../shared/domain-error';
 import { LIMITS } from '../shared/validation';
@@ -1159,23 +1161,42 @@ describe('the standard complaint, from first contact to RESOLVED', () => {
 });
 
 describe('any valid process, any order of human work (property)', () => {
-  /** Phases of random DAGs: a step depends only on earlier steps of its own phase. Keys unique in the call. */
+  /**
+   * Templates a manager could define: 1-4 phases of 1-6 steps, each phase a random DAG (a step depends
+   * only on steps generated before it in its phase), listed in a shuffled order so the template's order
+   * is not a topological one; automated steps name a known action. Each passes the template validation,
+   * and the call runs the validated definition.
+   */
   const templateArb: fc.Arbitrary<ProcessTemplate> = fc
-    .array(fc.array(fc.record({ deps: fc.array(fc.nat(), { maxLength: 3 }), automated: fc.boolean() }), { maxLength: 6 }), { maxLength: 4 })
-    .map((phases) => ({
-      ...STANDARD_COMPLAINT,
-      key: 'random',
-      phases: phases.map((steps, p) => ({
-        key: `p${p}`,
-        name: `Phase ${p}`,
-        steps: steps.map((s, i) => ({
-          key: `p${p}-s${i}`,
-          name: `Step ${i}`,
-          dependsOn: i === 0 ? [] : [...new Set(s.deps.map((d) => `p${p}-s${d % i}`))],
-          automated: s.automated,
+    .array(
+      fc
+        .array(fc.record({ deps: fc.array(fc.nat(), { maxLength: 3 }), automated: fc.boolean(), action: fc.constantFrom(...AUTOMATED_ACTION_NAMES) }), {
+          minLength: 1,
+          maxLength: 6,
+        })
+        .chain((steps) => fc.shuffledSubarray(steps.map((s, i) => ({ ...s, i })), { minLength: steps.length, maxLength: steps.length })),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((phases) => {
+      const definition = validateProcessTemplateInput({
+        key: 'random',
+        title: 'Random process',
+        department: 'Testing',
+        purpose: 'Any valid process runs to its end',
+        phases: phases.map((steps, p) => ({
+          key: `p${p}`,
+          name: `Phase ${p}`,
+          steps: steps.map((s) => ({
+            key: `p${p}-s${s.i}`,
+            name: `Step ${s.i}`,
+            dependsOn: s.i === 0 ? [] : s.deps.map((d) => `p${p}-s${d % s.i}`),
+            automated: s.automated,
+            action: s.automated ? s.action : undefined,
+          })),
         })),
-      })),
-    }));
+      });
+      return { ...definition, version: 1 };
+    });
 
   it('always ends RESOLVED: phases in order, each step ready once and only after its dependencies', () => {
     fc.assert(

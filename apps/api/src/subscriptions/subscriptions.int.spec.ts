@@ -191,6 +191,36 @@ describe('GraphQL subscriptions over WebSocket (the API alone)', () => {
     await waitFor(async () => (await version()) === 2, 5_000, { description: 'the change projected' });
   });
 
+  it('a client that stops reading holds up neither the projector nor other subscribers, and then gets the newest state', async () => {
+    const call = await openCall(http);
+    const notes = 300;
+    const text = 'a long note that makes every state of the call bigger than the last '.repeat(28); // ~1.9 kB
+    const fast = new Pushes<{ serviceCallUpdated: { version: number } }>(client({ connectionParams: bearer(DEV_KEYS.MANAGER) }), 'subscription($id: ID!) { serviceCallUpdated(id: $id) { version } }', { id: call.id });
+    const slow = new Pushes<{ serviceCallUpdated: { version: number; notes: { text: string }[] } }>(
+      client({ connectionParams: bearer(DEV_KEYS.MANAGER) }),
+      'subscription($id: ID!) { serviceCallUpdated(id: $id) { version notes { text } } }',
+      { id: call.id },
+    );
+    await Promise.all([fast.until((v) => v.length === 1), slow.until((v) => v.length === 1)]);
+    // the slow client's socket (opened last) stops reading: TCP fills up and the server's writes to it wait
+    const slowSocket = (openedSockets.at(-1) as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    slowSocket.pause();
+    for (let n = 0; n < notes; n++) {
+      await api.invoke('libs/service-calls/src/index', 'ServiceCallCommandProcessor', 'execute', [call.id, { type: 'AddNote', data: { kind: 'INTERNAL', text } }, { actor: 'apikey:dev-manager' }]);
+    }
+    const last = 1 + notes;
+    await fast.until((v) => v.at(-1)?.serviceCallUpdated.version === last, 30_000, 'every version for the fast client');
+    expect(fast.values.map((v) => v.serviceCallUpdated.version)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+
+    slowSocket.resume();
+    await slow.until((v) => v.at(-1)?.serviceCallUpdated.version === last, 30_000, 'the newest state for the slow client');
+    const versions = slow.values.map((v) => v.serviceCallUpdated.version);
+    for (let i = 1; i < versions.length; i++) expect(versions[i]).toBeGreaterThan(versions[i - 1]);
+    // its queue overflowed and kept only the newest state: versions jumped
+    expect(versions.length).toBeLessThan(last);
+    expect(slow.values.at(-1)!.serviceCallUpdated.notes).toHaveLength(notes);
+  });
+
   it('also speaks the legacy graphql-ws protocol (subscriptions-transport-ws), refusing with connection_error', async () => {
     const call = await openCall(http);
     const accepted = await legacyExchange(DEV_KEYS.INTEGRATOR, `subscription { serviceCallUpdated(id: "${call.id}") { id version } }`);

@@ -12,7 +12,7 @@ export const KEEP_ALIVE_MS = 30_000;
 
 /** The graphql-ws library's protocol (the contract's); Mercurius also speaks the legacy `graphql-ws` one. */
 const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
-/** graphql-transport-ws: "the server ... may close the socket with 4403: Forbidden" on a refused connection_init */
+/** graphql-transport-ws: "If the server wishes to reject the connection it is recommended to close the socket with 4403: Forbidden" */
 const FORBIDDEN_CLOSE_CODE = 4403;
 
 type UpgradeRequest = FastifyRequest & RequestWithCaller;

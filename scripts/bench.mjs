@@ -1,7 +1,8 @@
-// `npm run bench`: performance of the embedded default on this machine (issue 2, item 12).
+// `npm run bench`: performance of the embedded default on this machine (issue 2, item 12; issue 3's
+// read side). Two sections, each on its own product run; BENCH_ONLY=write or BENCH_ONLY=read runs one.
 //
-// Starts the product exactly as `npm start` does (node scripts/start.mjs, fresh temporary DATA_DIR,
-// its own ports) and runs, in this order:
+// Write side: starts the product exactly as `npm start` does (node scripts/start.mjs, fresh temporary
+// DATA_DIR, its own ports) and runs, in this order:
 //   1. warm-up: BENCH_WARMUP_CALLS openServiceCall at 16 clients, then waits until the workflows have
 //      caught up with them (every call has its first step READY);
 //   2. "completed step -> dependent step READY" on the quiet system: for BENCH_STEP_SAMPLES calls,
@@ -16,6 +17,12 @@
 // then prints a summary with the issue's targets as PASS/FAIL, optionally writes JSON, and stops the
 // product (SIGTERM to its process group, SIGKILL after 20 s) and removes the temporary DATA_DIR.
 //
+// Read side (scripts/bench/read-side.mjs): seeds a fresh DATA_DIR with BENCH_READ_CALLS calls in every
+// stage of their process (scripts/bench/seed-calls.mjs, real domain events appended before the product
+// starts; their workflows count as idle), starts the product, waits for the projector to build the read
+// models, then runs BENCH_READ_CLIENTS clients for BENCH_READ_SECONDS alternating phaseBoard and filtered
+// serviceCalls pages; target: p50 < 20 ms and p99 < 50 ms for each query.
+//
 // The step measurement runs before the load as well as after it because the API accepts calls far
 // faster than the workflows start their processes: after a full-speed load the backlog can take many
 // minutes to drain (the drain figures say how long), and a step measured behind it says nothing.
@@ -27,6 +34,10 @@
 //   BENCH_POLL_MS (5)             client-view polling interval     BENCH_SETTLE_TIMEOUT_SECONDS (120)
 //   BENCH_DRAIN_TIMEOUT_SECONDS (60) how long to watch the backlog drain after the load
 //   BENCH_PORT (3200), BENCH_TEMPORAL_PORT (7400), BENCH_TEMPORAL_UI_PORT (8400)
+//   BENCH_ONLY (both)             write | read: run one section only
+//   BENCH_READ_CALLS (10000)      calls seeded for the read side   BENCH_READ_CLIENTS (8)
+//   BENCH_READ_SECONDS (20)       measured read load               BENCH_READ_DAYS (30) calls opened over so many days
+//   BENCH_READ_CATCH_UP_TIMEOUT_SECONDS (600) how long the projector may take to build the read models
 //   BENCH_JSON=path               also write the results as JSON   BENCH_KEEP_DATA=1 keep the temp dir
 //   BENCH_STRICT=1                exit 1 when a target is missed
 //   SQLITE_SYNCHRONOUS, READ_YOUR_WRITES_TIMEOUT_MS are passed through to the product.
@@ -42,6 +53,7 @@ import { DEPENDENT_STEP, FIRST_STEP, openEventLog } from './bench/event-log.mjs'
 import { GraphQLClient } from './bench/graphql.mjs';
 import { CpuMeter, machineCpu, memory } from './bench/procfs.mjs';
 import { portInUse, startProduct } from './bench/product.mjs';
+import { readSide } from './bench/read-side.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,6 +64,13 @@ function numEnv(name, fallback, min = 0) {
   const v = Number(raw);
   if (!Number.isFinite(v) || v < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
   return v;
+}
+
+function oneOfEnv(name, values) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!values.includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw;
 }
 
 const cfg = {
@@ -70,7 +89,17 @@ const cfg = {
   json: process.env.BENCH_JSON || undefined,
   keepData: process.env.BENCH_KEEP_DATA === '1',
   strict: process.env.BENCH_STRICT === '1',
+  only: oneOfEnv('BENCH_ONLY', ['write', 'read']),
+  read: {
+    calls: numEnv('BENCH_READ_CALLS', 10_000, 1),
+    clients: numEnv('BENCH_READ_CLIENTS', 8, 1),
+    seconds: numEnv('BENCH_READ_SECONDS', 20, 1),
+    days: numEnv('BENCH_READ_DAYS', 30, 1),
+    catchUpTimeoutSeconds: numEnv('BENCH_READ_CATCH_UP_TIMEOUT_SECONDS', 600, 1),
+  },
 };
+cfg.read.progressSeconds = cfg.progressSeconds;
+cfg.read.port = cfg.port;
 const API_KEY = 'dev-integrator-key';
 const TARGETS = { openPerSecond: 300, openP99Ms: 100, dependentReadyP50Ms: 250 };
 
@@ -243,6 +272,7 @@ let product;
 let workDir;
 let cleaningUp;
 
+/** Stops the running product and removes its temporary folder; after it, another section may start its own. */
 async function cleanUp() {
   cleaningUp ??= (async () => {
     if (product) {
@@ -252,8 +282,51 @@ async function cleanUp() {
     }
     if (workDir && !cfg.keepData) fs.rmSync(workDir, { recursive: true, force: true });
     else if (workDir) console.log(`[bench] data kept in ${workDir}`);
-  })();
+    workDir = undefined;
+  })().finally(() => (cleaningUp = undefined));
   return cleaningUp;
+}
+
+/**
+ * Starts the product on dataDir (output to workDir/product.log) and waits until it is ready. Warnings
+ * and errors it logs after that are counted by kind (the first five are shown).
+ */
+async function launchProduct(dataDir) {
+  for (const p of [cfg.port, cfg.temporalPort, cfg.temporalUiPort]) {
+    if (await portInUse(p)) throw new Error(`port ${p} is already in use (a previous bench still running?); set BENCH_PORT / BENCH_TEMPORAL_PORT / BENCH_TEMPORAL_UI_PORT`);
+  }
+  say(`\n[bench] starting the product: node scripts/start.mjs, PORT=${cfg.port} TEMPORAL_PORT=${cfg.temporalPort} TEMPORAL_UI_PORT=${cfg.temporalUiPort} DATA_DIR=${dataDir}`);
+  const watch = { count: 0, shown: 0, kinds: new Map() };
+  const t0 = now();
+  product = startProduct({
+    root: ROOT,
+    env: { PORT: String(cfg.port), DATA_DIR: dataDir, TEMPORAL_PORT: String(cfg.temporalPort), TEMPORAL_UI_PORT: String(cfg.temporalUiPort) },
+    logFile: path.join(workDir, 'product.log'),
+    onLine: (raw, ready) => {
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
+      if (!ready) {
+        if (!/\bLOG\b/.test(line) && line.trim()) say(`  [product] ${line}`); // Nest's start-up chatter stays in the log file
+        return;
+      }
+      if (/\b(WARN|ERROR)\b|Error/.test(line)) {
+        watch.count++;
+        const kind = warningKind(line);
+        watch.kinds.set(kind, (watch.kinds.get(kind) ?? 0) + 1);
+        if (watch.shown++ < 5) say(`  [product] ${line}`);
+      }
+    },
+  });
+  await product.ready;
+  const startSeconds = (now() - t0) / 1000;
+  say(`[bench] ready after ${startSeconds.toFixed(1)} s (includes the build)`);
+
+  let procs = product.processes();
+  for (let i = 0; i < 20 && !(procs.api && procs.worker && procs.temporal); i++) {
+    await sleep(100);
+    procs = product.processes();
+  }
+  say(`[bench] pids: api ${procs.api ?? '?'}, worker ${procs.worker ?? '?'}, temporal ${procs.temporal ?? '?'}`);
+  return { procs, startSeconds, watch };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -280,48 +353,37 @@ async function main() {
   machine.busyBeforeStartPct = round(await machineBusy(), 0);
   say(`          load average ${machine.loadAverage.join(' ')}; busy before start: ${pct(machine.busyBeforeStartPct)} of all cores (others' work disturbs the figures)`);
   say(`config    SQLite synchronous=${config.sqliteSynchronous} (${config.sqliteSynchronousSource}); read-your-writes wait <= ${config.readYourWritesTimeoutMs} ms`);
-  say(`          ${cfg.clients} clients: ${cfg.warmupCalls} warm-up calls, then ${cfg.seconds} s measured; ${cfg.stepSamples} step samples at concurrency ${cfg.stepConcurrency}, client poll every ${cfg.pollMs} ms`);
+  say(`sections  ${cfg.only ?? 'write and read'}`);
 
-  for (const p of [cfg.port, cfg.temporalPort, cfg.temporalUiPort]) {
-    if (await portInUse(p)) throw new Error(`port ${p} is already in use (a previous bench still running?); set BENCH_PORT / BENCH_TEMPORAL_PORT / BENCH_TEMPORAL_UI_PORT`);
+  const results = {};
+  if (cfg.only !== 'read') results.write = await writeSide(machine, config);
+  if (cfg.only !== 'write') {
+    results.read = await readSide({
+      root: ROOT,
+      cfg: cfg.read,
+      say,
+      setWorkDir: (dir) => (workDir = dir),
+      launch: (dataDir) => launchProduct(dataDir),
+    });
+    say('');
+    await cleanUp();
   }
 
-  // ------------------------------------------------------------------------------------- start
+  if (cfg.json) {
+    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}) };
+    fs.writeFileSync(cfg.json, `${JSON.stringify(result, (_, v) => (typeof v === 'number' ? round(v, 2) : v), 2)}\n`);
+    say(`[bench] results written to ${cfg.json}`);
+  }
+  return Object.values(results).every((r) => r.pass);
+}
+
+/** The write side: openServiceCall load and the step -> dependent READY latency (see the file header). */
+async function writeSide(machine, config) {
+  say(`\n=== write side: ${cfg.clients} clients: ${cfg.warmupCalls} warm-up calls, then ${cfg.seconds} s measured; ${cfg.stepSamples} step samples at concurrency ${cfg.stepConcurrency}, client poll every ${cfg.pollMs} ms ===`);
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scb-bench-'));
   const dataDir = path.join(workDir, 'data');
-  say(`\n[bench] starting the product: node scripts/start.mjs, PORT=${cfg.port} TEMPORAL_PORT=${cfg.temporalPort} TEMPORAL_UI_PORT=${cfg.temporalUiPort} DATA_DIR=${dataDir}`);
-  let warnings = 0;
-  let shownWarnings = 0;
-  const warningKinds = new Map();
-  const t0 = now();
-  product = startProduct({
-    root: ROOT,
-    env: { PORT: String(cfg.port), DATA_DIR: dataDir, TEMPORAL_PORT: String(cfg.temporalPort), TEMPORAL_UI_PORT: String(cfg.temporalUiPort) },
-    logFile: path.join(workDir, 'product.log'),
-    onLine: (raw, ready) => {
-      const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
-      if (!ready) {
-        if (!/\bLOG\b/.test(line) && line.trim()) say(`  [product] ${line}`); // Nest's start-up chatter stays in the log file
-        return;
-      }
-      if (/\b(WARN|ERROR)\b|Error/.test(line)) {
-        warnings++;
-        const kind = warningKind(line);
-        warningKinds.set(kind, (warningKinds.get(kind) ?? 0) + 1);
-        if (shownWarnings++ < 5) say(`  [product] ${line}`);
-      }
-    },
-  });
-  await product.ready;
-  const startSeconds = (now() - t0) / 1000;
-  say(`[bench] ready after ${startSeconds.toFixed(1)} s (includes the build)`);
-
-  let procs = product.processes();
-  for (let i = 0; i < 20 && !(procs.api && procs.worker && procs.temporal); i++) {
-    await sleep(100);
-    procs = product.processes();
-  }
-  say(`[bench] pids: api ${procs.api ?? '?'}, worker ${procs.worker ?? '?'}, temporal ${procs.temporal ?? '?'}`);
+  const { procs, startSeconds, watch } = await launchProduct(dataDir);
+  const warningKinds = watch.kinds;
 
   const log = openEventLog(ROOT, dataDir);
   config.journalMode = log.journalMode();
@@ -490,6 +552,7 @@ async function main() {
   await cleanUp();
 
   // ------------------------------------------------------------------------------------- summary
+  const warnings = watch.count;
   const openPass = load.throughput >= TARGETS.openPerSecond && load.latency.p99 < TARGETS.openP99Ms && load.errors === 0;
   const stepFor = stepAfter ?? stepBefore;
   const stepPass = stepFor.eventStoreMs.count > 0 && stepFor.eventStoreMs.p50 < TARGETS.dependentReadyP50Ms && stepFor.failures === 0;
@@ -503,7 +566,7 @@ async function main() {
           [`${label}: samples failed`, `${s.failures} of ${s.samples}`, '', ''],
         ]
       : [[`${label}`, 'not measured (backlog did not drain)', '', '']];
-  say('=== summary ===');
+  say('=== write side summary ===');
   say(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}`);
   say(`SQLite synchronous=${config.sqliteSynchronous}, journal_mode=${config.journalMode}; machine busy before start ${pct(machine.busyBeforeStartPct)}, during the load ${pct(loadCpu.machineBusyPct)} (others ${pct(loadCpu.otherPct)})`);
   say('');
@@ -537,11 +600,9 @@ async function main() {
   say(`target 1: >= ${TARGETS.openPerSecond} openServiceCall/s with p99 < ${TARGETS.openP99Ms} ms at ${cfg.clients} clients, no errors: ${verdict(openPass)}`);
   say(`target 2: p50 < ${TARGETS.dependentReadyP50Ms} ms from a completed step to its dependent step READY (${stepAfter ? 'after the load' : 'quiet system; the load did not drain'}): ${verdict(stepPass)}`);
 
-  if (cfg.json) {
-    const result = {
-      at: new Date().toISOString(),
-      machine,
-      config,
+  return {
+    pass: openPass && stepPass,
+    json: {
       startSeconds,
       targets: TARGETS,
       pass: { openServiceCall: openPass, stepToDependentReady: stepPass },
@@ -552,11 +613,8 @@ async function main() {
       memoryAtEnd,
       eventStore: { events, fileMiB: eventsFileMiB },
       productWarnings: { total: warnings, byKind: Object.fromEntries(warningKinds) },
-    };
-    fs.writeFileSync(cfg.json, `${JSON.stringify(result, (_, v) => (typeof v === 'number' ? round(v, 2) : v), 2)}\n`);
-    say(`[bench] results written to ${cfg.json}`);
-  }
-  return openPass && stepPass;
+    },
+  };
 }
 
 main()

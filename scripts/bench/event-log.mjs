@@ -35,6 +35,8 @@ export function openEventLog(root, dataDir) {
   const totals = { opened: 0, firstReady: 0 };
 
   return {
+    /** the read-model file itself, for one-off queries */
+    readModels,
     journalMode: () => events.pragma('journal_mode', { simple: true }),
     lastPosition: () => lastPosition.get(),
     eventCount: () => events.prepare('SELECT count(*) FROM events').pluck().get(),

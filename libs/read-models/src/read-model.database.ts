@@ -50,9 +50,11 @@ CREATE INDEX IF NOT EXISTS service_calls_by_phase ON service_calls (active_phase
 CREATE INDEX IF NOT EXISTS service_calls_by_assignee ON service_calls (assignee, opened_at DESC, id DESC) WHERE assignee IS NOT NULL;
 CREATE INDEX IF NOT EXISTS service_calls_by_category ON service_calls (category_key, opened_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS service_calls_by_priority ON service_calls (priority, opened_at DESC, id DESC);
+-- status + category together (e.g. the open billing calls): a rare status would otherwise be filtered out of a whole category
+CREATE INDEX IF NOT EXISTS service_calls_by_status_category ON service_calls (status, category_key, opened_at DESC, id DESC);
 -- phase board: per-phase load of a process from one covering scan over the calls in a phase; overdue calls by due time
 CREATE INDEX IF NOT EXISTS service_calls_phase_load ON service_calls (process_key, active_phase, phase_started_at, steps_ready, steps_in_progress, steps_failed) WHERE active_phase IS NOT NULL;
-CREATE INDEX IF NOT EXISTS service_calls_phase_due ON service_calls (process_key, active_phase, phase_due_at, id) WHERE phase_due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS service_calls_phase_due ON service_calls (process_key, active_phase, phase_due_at, id, tracking_code, status, priority, assignee, phase_started_at) WHERE phase_due_at IS NOT NULL;
 -- phase board: completed visits of a phase (PhaseStarted -> PhaseCompleted), ordered by duration for percentiles
 CREATE TABLE IF NOT EXISTS phase_visits (
   call_id TEXT NOT NULL,
@@ -64,6 +66,8 @@ CREATE TABLE IF NOT EXISTS phase_visits (
   PRIMARY KEY (call_id, phase_key, started_at)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS phase_visits_by_duration ON phase_visits (process_key, phase_key, duration_ms);
+-- how many visits each phase has (count(*) would walk the whole index range)
+CREATE TABLE IF NOT EXISTS phase_visit_counts (process_key TEXT NOT NULL, phase_key TEXT NOT NULL, visits INTEGER NOT NULL, PRIMARY KEY (process_key, phase_key)) WITHOUT ROWID;
 -- process templates (kept by the templates' projection; the phase board reads the latest version's phases)
 CREATE TABLE IF NOT EXISTS process_templates (key TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, version));
 -- which template each call category runs (category trimmed, lower-cased)

@@ -161,6 +161,7 @@ describe('phase board (read models on real SQLite files)', () => {
 
   const tables = () => ({
     visits: db.prepare('SELECT * FROM phase_visits ORDER BY call_id, phase_key, started_at').all(),
+    counts: db.prepare('SELECT * FROM phase_visit_counts ORDER BY process_key, phase_key').all(),
     calls: db
       .prepare('SELECT id, version, category_key, active_phase, phase_started_at, phase_due_at, steps_ready, steps_in_progress, steps_failed, doc FROM service_calls ORDER BY id')
       .all(),
@@ -176,6 +177,10 @@ describe('phase board (read models on real SQLite files)', () => {
     await projector.stop();
     const live = tables();
     expect(live.visits).toHaveLength(13);
+    expect(live.counts).toEqual([
+      { process_key: 'board', phase_key: 'a', visits: 10 },
+      { process_key: 'board', phase_key: 'b', visits: 3 },
+    ]);
     await rebuildReadModels(db, store, () => undefined, 7);
     expect(tables()).toEqual(live);
   });

@@ -72,8 +72,9 @@ interface OverdueRow {
 
 /**
  * The managers' phase board of one process. Every figure is read from an index: the load of all phases
- * in one covering scan over the calls in a phase (not all calls), percentiles by walking the
- * duration-ordered visit index from its nearer end, overdue calls as a range of the due-time index.
+ * in one covering scan over the calls in a phase (not all calls), visit counts from their own table,
+ * percentiles by walking the duration-ordered visit index from its nearer end (again only when a
+ * phase has new visits), overdue calls as a range of the covering due-time index.
  */
 export class PhaseBoardStore {
   private readonly latestTemplate;
@@ -84,6 +85,7 @@ export class PhaseBoardStore {
   private readonly durationDescending;
   private readonly overdueCount;
   private readonly overdueCalls;
+  private readonly percentileCache = new Map<string, { visits: number; medianMs?: number; p90Ms?: number }>();
 
   constructor(db: ReadModelDatabase) {
     this.latestTemplate = db.prepare<[string], { version: number; doc: string }>(
@@ -97,7 +99,7 @@ export class PhaseBoardStore {
               sum(steps_failed) AS failed, min(phase_started_at) AS since
        FROM service_calls WHERE process_key = ? AND active_phase IS NOT NULL GROUP BY active_phase`,
     );
-    this.visitCount = db.prepare<[string, string], number>('SELECT count(*) FROM phase_visits WHERE process_key = ? AND phase_key = ?').pluck();
+    this.visitCount = db.prepare<[string, string], number>('SELECT visits FROM phase_visit_counts WHERE process_key = ? AND phase_key = ?').pluck();
     const nth = (order: string) =>
       db
         .prepare<[string, string, number], number>(
@@ -123,6 +125,7 @@ export class PhaseBoardStore {
     const phases = outline.phases.map((phase, order): PhaseBoardPhase => {
       const row = load.get(phase.key);
       const visits = this.visitCount.get(processKey, phase.key) ?? 0;
+      const times = this.percentiles(processKey, phase.key, visits);
       const overdueCount = row ? (this.overdueCount.get(processKey, phase.key, asOf) ?? 0) : 0;
       const overdue = overdueCount && overdueFirst > 0 ? this.overdueCalls.all(processKey, phase.key, asOf, overdueFirst) : [];
       return {
@@ -135,8 +138,8 @@ export class PhaseBoardStore {
         stepsFailed: row?.failed ?? 0,
         longestWaitingSince: row?.since ?? undefined,
         completedVisits: visits,
-        medianMs: this.percentile(processKey, phase.key, visits, 50),
-        p90Ms: this.percentile(processKey, phase.key, visits, 90),
+        medianMs: times.medianMs,
+        p90Ms: times.p90Ms,
         expectedMs: expectedPhaseMs(phase.steps),
         overdueCount,
         overdueCalls: overdue.map((r) => ({
@@ -161,6 +164,19 @@ export class PhaseBoardStore {
     const doc = this.newestCall.get(processKey);
     if (doc) return { phases: (JSON.parse(doc) as ServiceCall).phases };
     throw new NotFoundError(`no process template "${processKey}" and no calls that run it`, 'processKey');
+  }
+
+  /**
+   * Median and 90th percentile of a phase's visits. Visits are only ever added, so the figures change
+   * only when the count does: they are computed again only then (a rebuild runs with the API stopped).
+   */
+  private percentiles(processKey: string, phaseKey: string, visits: number): { medianMs?: number; p90Ms?: number } {
+    const key = `${processKey}\u0000${phaseKey}`;
+    const cached = this.percentileCache.get(key);
+    if (cached?.visits === visits) return cached;
+    const computed = { visits, medianMs: this.percentile(processKey, phaseKey, visits, 50), p90Ms: this.percentile(processKey, phaseKey, visits, 90) };
+    this.percentileCache.set(key, computed);
+    return computed;
   }
 
   /**

@@ -12,7 +12,11 @@ const EXCEPTION_FIELDS = `${CALL_FIELDS} phases { key steps { key status attempt
   notes { id kind text author at } history { type version at data }`;
 type StepDetail = { key: string; status: string; attempt: number; outcome: string | null; failedAt: string | null; skippedAt: string | null };
 type NoteView = { id: string; kind: string; text: string; author: string; at: string };
-type DetailedCall = CallView & { notes: NoteView[]; history: NonNullable<CallView['history']>; phases: (CallView['phases'][number] & { steps: StepDetail[] })[] };
+type DetailedCall = Omit<CallView, 'phases' | 'history'> & {
+  notes: NoteView[];
+  history: NonNullable<CallView['history']>;
+  phases: (Omit<CallView['phases'][number], 'steps'> & { steps: StepDetail[] })[];
+};
 
 const SKIP = `mutation Skip($callId: ID!, $stepKey: String!, $reason: String!, $expectedVersion: Int, $idempotencyKey: String) {
   skipStep(callId: $callId, stepKey: $stepKey, reason: $reason, expectedVersion: $expectedVersion, idempotencyKey: $idempotencyKey) { ${EXCEPTION_FIELDS} } }`;

@@ -109,6 +109,8 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
       expect(plan.join('; ')).not.toMatch(/TEMP B-TREE|SCAN/);
     }
     expect(ids({ category: 'nothing-like-this' })).toEqual([]);
+    // a rare status within a large category is found without walking the category
+    expect(summaries.pagePlan({ first: 20, status: 'OPEN', category: 'billing' }).join()).toMatch(/service_calls_by_status_category \(status=\? AND category_key=\?\)/);
   });
 
   it('pages a filter with no duplicates and no gaps while new calls are opened and calls change between pages', async () => {

@@ -42,11 +42,7 @@ export class ServiceCallSummariesStore {
     return doc ? JSON.parse(doc) : undefined;
   }
 
-  /**
-   * One page, newest first by (opened_at, id). Every filter is an equality on an indexed column (or the
-   * opened_at range), so SQLite walks one index that ends in the paging order and stops after the page.
-   * The order key never changes, so paging is stable while calls are added or change in between.
-   */
+  /** One page of calls matching every filter given, newest first (see pageQuery). */
   page(filter: ServiceCallFilter): ServiceCallPage {
     const { sql, params } = pageQuery(filter);
     let statement = this.statements.get(sql);

@@ -297,6 +297,9 @@ class SqliteSubscription implements Subscription {
           position = event.position;
         }
         if (batch.length < CATCH_UP_BATCH && !this.appended) await this.sleep();
+        // a long catch-up must not starve the process (an awaited synchronous handler only yields to
+        // microtasks): let timers and I/O, e.g. HTTP requests and /health, run between batches
+        else await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.stopped = true;

@@ -88,6 +88,9 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
         taskQueue,
         workflowBundle: await workflowBundle(logger),
         activities: activities.asActivities(),
+        // No sticky cache: the time-skipping server never moves a workflow off a stopped worker's sticky
+        // queue (restartWorker), and every workflow task replays the history, a determinism check in passing.
+        maxCachedWorkflows: 0,
       });
       const running = worker.run();
       return async () => {

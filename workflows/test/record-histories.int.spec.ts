@@ -70,6 +70,11 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     await change(callId, { type: 'CompleteStep', data: { stepKey, outcome: `${stepKey} done` } });
   }
   const workflowOf = (callId: string, runId?: string): WorkflowHandle => t.env.client.workflow.getHandle(serviceCallWorkflowId(callId), runId);
+  /** RESOLVED in the stream first: awaiting a result lets the server skip time, to the run's timeout while a signal is still on its way */
+  async function untilFinished(callId: string, runId?: string): Promise<void> {
+    await eventually('call RESOLVED', async () => (await callOf(callId)).status === 'RESOLVED');
+    await workflowOf(callId, runId).result();
+  }
 
   /**
    * Waits until the run has had every event the dispatcher delivers (all but the workflow's own) and
@@ -109,7 +114,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     await work(id, 'offer-compensation');
     await work(id, 'carry-out-solution', { start: true });
     await work(id, 'confirm-with-customer');
-    await workflowOf(id).result();
+    await untilFinished(id);
     await save('resolved', id);
   });
 
@@ -170,7 +175,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
       await untilStep(id, 'propose-solution', 'READY');
       await change(id, { type: 'SkipStep', data: { stepKey: 'agree-solution', reason: 'agreed in advance' } }, MANAGER);
       for (const step of ['carry-out-solution', 'offer-compensation', 'propose-solution', 'confirm-with-customer']) await work(id, step);
-      await workflowOf(id).result();
+      await untilFinished(id);
       await save('skipped-steps', id);
     } finally {
       failing.mockRestore();
@@ -231,7 +236,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     for (const step of ['identify-cause', 'propose-solution', 'agree-solution', 'carry-out-solution', 'offer-compensation', 'confirm-with-customer']) {
       await work(id, step);
     }
-    await workflowOf(id, runId).result();
+    await untilFinished(id, runId);
     await save('caught-up', id, runId);
   });
 });

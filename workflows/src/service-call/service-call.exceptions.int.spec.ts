@@ -22,6 +22,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { AutomatedAction } from '../../../apps/worker/src/actions/automated-action';
 import { ReviewCustomerHistoryAction } from '../../../apps/worker/src/actions/review-customer-history.action';
 import { eventually, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
 import { ProcessCommand } from './service-call.activities';
@@ -146,7 +147,12 @@ async function toDiagnosis(name: string): Promise<string> {
 
 describe('automated steps that fail', () => {
   it('an automation that keeps failing ends FAILED with its error and holds the phase; retryStep runs it again', async () => {
-    const failing = jest.spyOn(review, 'run').mockRejectedValue(new Error('read models unavailable'));
+    const original = (review as AutomatedAction).run.bind(review);
+    let down = true;
+    const failing = jest.spyOn(review as AutomatedAction, 'run').mockImplementation(async (...args) => {
+      if (down) throw new Error('read models unavailable');
+      return original(...args);
+    });
     const id = await toDiagnosis('Fay Failing');
 
     const failed = await inSkippedTime('review FAILED', async () => {
@@ -168,11 +174,16 @@ describe('automated steps that fail', () => {
     expect(failing).toHaveBeenCalledTimes(5);
 
     // the cause is fixed; a person retries the step (attempt 2), and the workflow runs it again
-    failing.mockRestore();
+    down = false;
     await change(id, { type: 'RetryStep', data: { stepKey: REVIEW } });
     const reviewed = await untilStep(id, REVIEW, 'COMPLETED');
     expect(stepOf(reviewed, REVIEW)).toMatchObject({ attempt: 2, outcome: 'No earlier calls from this customer.' });
     await untilStep(id, 'identify-cause', 'READY');
+    // the action is told its attempt: retries of one attempt share a key, the next attempt has its own
+    expect(failing.mock.calls.map(([, , run]) => `${run.attempt} ${run.idempotencyKey}`)).toEqual([
+      ...Array(5).fill(`1 ${id}:${REVIEW}#1`),
+      `2 ${id}:${REVIEW}#2`,
+    ]);
 
     const events = ofStep(await streamOf(id), REVIEW);
     expect(typesOf(events)).toEqual(['StepReady', 'StepStarted', 'StepFailed', 'StepRetried', 'StepStarted', 'StepCompleted']);

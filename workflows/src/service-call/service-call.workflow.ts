@@ -87,8 +87,8 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
    * Starts the step, runs its automation and completes it with the outcome. When the automation fails
    * for good, the step FAILS with the error as its reason (the manager is told through StepFailed) and
    * waits for retryStep (READY again, attempt + 1: this runs again) or skipStep. A step skipped while
-   * its automation ran refuses the CompleteStep/FailStep: the action fails once and is not repeated,
-   * as the step is no longer READY or IN_PROGRESS.
+   * its automation ran refuses the CompleteStep (CONFLICT, not retried) and is not failed: this action
+   * ends once, and the plan no longer offers the step.
    */
   const runAutomatedStep = async (stepKey: string): Promise<void> => {
     if (!callExists(state)) return;

@@ -5,6 +5,7 @@ import { waitFor } from './graphql-client';
  * models in a temporary DATA_DIR) and the real dispatcher feeding workflows from the log.
  */
 import { AppConfig } from '@app/config';
+import { callExists, foldServiceCall, PhaseStatus, ServiceCall, serviceCallStreamId, Step } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { Projector, ReadModelConnection, ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
@@ -34,6 +35,10 @@ export interface WorkflowTestEnv {
   dispatcher: WorkflowDispatcher;
   /** Shuts the worker down and starts a new one on the same task queue, as a restart or a new deployment does. */
   restartWorker(): Promise<void>;
+  /** The call's events, oldest first. */
+  streamOf(callId: string): Promise<RecordedEvent[]>;
+  /** The call as its stream says (the truth, ahead of any read model). */
+  callOf(callId: string): Promise<ServiceCall>;
   close(): Promise<void>;
 }
 
@@ -108,7 +113,13 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
     const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, { taskQueue });
     dispatcher.start();
     closers.push(() => dispatcher.stop());
-    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, restartWorker, close };
+    const streamOf = (callId: string) => store.readStream(serviceCallStreamId(callId));
+    const callOf = async (callId: string) => {
+      const state = foldServiceCall(await streamOf(callId));
+      if (!callExists(state)) throw new Error(`call ${callId} not found`);
+      return state;
+    };
+    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, restartWorker, streamOf, callOf, close };
   } catch (error) {
     await close();
     throw error;
@@ -123,5 +134,13 @@ export function eventually<T>(
 ): Promise<T> {
   return waitFor(probe, timeoutMs, { intervalMs, description: what });
 }
+
+export function stepOf(call: ServiceCall, stepKey: string): Step {
+  const step = call.phases.flatMap((p) => p.steps).find((s) => s.key === stepKey);
+  if (!step) throw new Error(`no step ${stepKey}`);
+  return step;
+}
+
+export const phaseStatus = (call: ServiceCall, phaseKey: string): PhaseStatus => call.phases.find((p) => p.key === phaseKey)!.status;
 
 export type { RecordedEvent };

@@ -11,7 +11,7 @@
 // older ones: running workflows of every earlier release must still replay. The v1 files come from
 // commit 3aeef65, the release before process templates (a git worktree of it, node_modules linked);
 // the v2 files from the release that made failing automations FAIL their step.
-import { callExists, foldServiceCall, serviceCallStreamId, ServiceCall, StepStatus, WORKFLOW_ACTOR } from '@app/domain';
+import { ServiceCall, StepStatus, WORKFLOW_ACTOR } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
@@ -54,12 +54,8 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     return call.id;
   }
 
-  const streamOf = (callId: string): Promise<RecordedEvent[]> => t.store.readStream(serviceCallStreamId(callId));
-  async function callOf(callId: string): Promise<ServiceCall> {
-    const state = foldServiceCall(await streamOf(callId));
-    if (!callExists(state)) throw new Error(`call ${callId} not found`);
-    return state;
-  }
+  const streamOf = (callId: string): Promise<RecordedEvent[]> => t.streamOf(callId);
+  const callOf = (callId: string): Promise<ServiceCall> => t.callOf(callId);
   const statusOf = (call: ServiceCall, stepKey: string) => call.phases.flatMap((p) => p.steps).find((s) => s.key === stepKey)?.status;
   const untilStep = (callId: string, stepKey: string, status: StepStatus) =>
     eventually(`${stepKey} ${status}`, async () => statusOf(await callOf(callId), stepKey) === status, { timeoutMs: 30_000 });

@@ -2,13 +2,10 @@
 // activities, SQLite event store and dispatcher: automations that fail (FAILED, retryStep, skipStep),
 // skips of human steps, and a call keeping its template version across a worker restart.
 import {
-  callExists,
-  foldServiceCall,
   OpenServiceCallInput,
   ProcessTemplate,
   ProcessTemplateInput,
   ServiceCall,
-  serviceCallStreamId,
   StepStatus,
   WORKFLOW_ACTOR,
 } from '@app/domain';
@@ -24,7 +21,7 @@ import { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { AutomatedAction } from '../../../apps/worker/src/actions/automated-action';
 import { ReviewCustomerHistoryAction } from '../../../apps/worker/src/actions/review-customer-history.action';
-import { eventually, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
+import { eventually, phaseStatus, startWorkflowTestEnv, stepOf, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
 import { ProcessCommand } from './service-call.activities';
 import { serviceCallWorkflowId } from './service-call.messages';
 
@@ -61,21 +58,9 @@ async function openCall(name: string, processKey?: string): Promise<string> {
   return call.id;
 }
 
-const streamOf = (callId: string): Promise<RecordedEvent[]> => t.store.readStream(serviceCallStreamId(callId));
+const streamOf = (callId: string): Promise<RecordedEvent[]> => t.streamOf(callId);
+const callOf = (callId: string): Promise<ServiceCall> => t.callOf(callId);
 
-async function callOf(callId: string): Promise<ServiceCall> {
-  const state = foldServiceCall(await streamOf(callId));
-  if (!callExists(state)) throw new Error(`call ${callId} not found`);
-  return state;
-}
-
-function stepOf(call: ServiceCall, stepKey: string) {
-  const step = call.phases.flatMap((p) => p.steps).find((s) => s.key === stepKey);
-  if (!step) throw new Error(`no step ${stepKey}`);
-  return step;
-}
-
-const phaseStatus = (call: ServiceCall, phaseKey: string) => call.phases.find((p) => p.key === phaseKey)!.status;
 
 function untilStep(callId: string, stepKey: string, status: StepStatus): Promise<ServiceCall> {
   return eventually(`${stepKey} ${status}`, async () => {

@@ -2,11 +2,8 @@
 // bundle, the worker's activities over a SQLite event store and read models in a temporary DATA_DIR,
 // the command bus, and the dispatcher that feeds workflows from the log with signal-with-start.
 import {
-  callExists,
-  foldServiceCall,
   OpenServiceCallInput,
   ServiceCall,
-  serviceCallStreamId,
   STANDARD_COMPLAINT,
   StepStatus,
   WORKFLOW_ACTOR,
@@ -15,7 +12,7 @@ import { RecordedEvent } from '@app/event-store';
 import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import { WorkflowHandle } from '@temporalio/client';
-import { eventually, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
+import { eventually, phaseStatus, startWorkflowTestEnv, stepOf, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
 import { DOMAIN_ERROR_TYPE, ProcessCommand } from './service-call.activities';
 import {
   CallEventMessage,
@@ -50,22 +47,10 @@ async function openCall(customer: OpenServiceCallInput['customer'] = { name: 'Ad
   return result;
 }
 
-const streamOf = (callId: string): Promise<RecordedEvent[]> => t.store.readStream(serviceCallStreamId(callId));
-
-async function callOf(callId: string): Promise<ServiceCall> {
-  const state = foldServiceCall(await streamOf(callId));
-  if (!callExists(state)) throw new Error(`call ${callId} not found`);
-  return state;
-}
-
-function stepOf(call: ServiceCall, stepKey: string) {
-  const step = call.phases.flatMap((p) => p.steps).find((s) => s.key === stepKey);
-  if (!step) throw new Error(`no step ${stepKey}`);
-  return step;
-}
+const streamOf = (callId: string): Promise<RecordedEvent[]> => t.streamOf(callId);
+const callOf = (callId: string): Promise<ServiceCall> => t.callOf(callId);
 
 const statusOf = (call: ServiceCall, stepKey: string): StepStatus => stepOf(call, stepKey).status;
-const phaseStatus = (call: ServiceCall, phaseKey: string) => call.phases.find((p) => p.key === phaseKey)!.status;
 
 /** Waits until the stream shows the step in the given status; returns the call at that moment. */
 function untilStep(callId: string, stepKey: string, status: StepStatus): Promise<ServiceCall> {

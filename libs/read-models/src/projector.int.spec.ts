@@ -61,6 +61,24 @@ describe('read models on real SQLite files', () => {
     await projector.stop();
   });
 
+  it('commits events that arrive together in shared transactions, and tells listeners of each one in order', async () => {
+    const calls = [];
+    for (let n = 0; n < 1_200; n++) calls.push(await openCall(n));
+    const projector = new Projector(db, store);
+    const seen: number[] = [];
+    projector.onProjected((event) => seen.push(event.position));
+    projector.start((e) => {
+      throw e;
+    });
+    expect(await projector.waitFor(await store.lastPosition(), 10_000)).toBe(true);
+    expect(seen).toEqual(Array.from({ length: 1_200 }, (_, i) => i + 1));
+    // a catch-up of 1,200 events: a handful of commits of at most 500 events, not one per event
+    expect(projector.commits).toBeGreaterThanOrEqual(3);
+    expect(projector.commits).toBeLessThanOrEqual(12);
+    expect(new ServiceCallSummariesStore(db).byId(calls[1_199]!)).toMatchObject({ version: 1 });
+    await projector.stop();
+  });
+
   it('tells onProjected listeners of every event after it is in the read models, with the call it changed, until they unsubscribe', async () => {
     const projector = new Projector(db, store);
     const seen: { type: string; version?: number; inReadModel?: number }[] = [];

@@ -13,3 +13,8 @@ export * from './service-call/service-call.commands';
 export * from './service-call/service-call.decider';
 export * from './service-call/service-call.view';
 export * from './service-call/open-service-call.validation';
+export * from './sla/time-zone';
+export * from './sla/business-hours';
+export * from './sla/business-clock';
+export * from './sla/sla-policy';
+export * from './sla/sla-clock';

@@ -16,6 +16,7 @@ module.exports = {
     '^@app/read-models$': '<rootDir>/libs/read-models/src',
     '^@app/service-calls$': '<rootDir>/libs/service-calls/src',
     '^@app/config$': '<rootDir>/libs/config/src',
+    '^@app/outbound$': '<rootDir>/libs/outbound/src',
     '^@app/workflows$': '<rootDir>/workflows/src',
   },
   testTimeout: 60000,

@@ -6,6 +6,7 @@ import {
   LIMITS,
   nextProcessActions,
   ProcessAction,
+  ServiceCall,
   ServiceCallEvent,
   ServiceCallState,
 } from '@app/domain';
@@ -72,16 +73,31 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
       case 'MarkStepsReady':
         return issue(
           { type: 'MarkStepsReady', data: { phaseKey: action.phaseKey, stepKeys: action.stepKeys } },
-          `ready:${[...action.stepKeys].sort().join(',')}`,
+          `ready:${[...action.stepKeys].sort().join(',')}${round(action.stepKeys)}`,
         );
       case 'CompletePhase':
-        return issue({ type: 'CompletePhase', data: { phaseKey: action.phaseKey } }, `complete-phase:${action.phaseKey}`);
+        return issue(
+          { type: 'CompletePhase', data: { phaseKey: action.phaseKey } },
+          `complete-phase:${action.phaseKey}${round(stepKeysOf(action.phaseKey))}`,
+        );
       case 'ResolveCall':
-        return issue({ type: 'ResolveServiceCall', data: {} }, 'resolve');
+        // a reopened call is resolved again: a new key, or the first resolution's event would be the answer
+        return issue({ type: 'ResolveServiceCall', data: {} }, callExists(state) && state.reopenedAt ? `resolve@${state.reopenedAt}` : 'resolve');
       case 'RunAutomatedStep':
         return runAutomatedStep(action.stepKey);
     }
   };
+
+  // Steps worked again (retried, or their phase reopened) have attempt > 1: commands about them get
+  // keys of their own round, or the first round's events would be the answer. Round 1 keeps the old keys.
+  const round = (stepKeys: readonly string[]): string => {
+    if (!callExists(state)) return '';
+    const attempts = stepKeys.map((key) => findStep(state as ServiceCall, key).step.attempt ?? 1);
+    const highest = Math.max(1, ...attempts);
+    return highest > 1 ? `#${highest}` : '';
+  };
+  const stepKeysOf = (phaseKey: string): string[] =>
+    callExists(state) ? (state.phases.find((p) => p.key === phaseKey)?.steps ?? []).map((s) => s.key) : [];
 
   /**
    * Starts the step, runs its automation and completes it with the outcome. When the automation fails

@@ -1,5 +1,5 @@
 import { ProcessTemplate } from '../process/process-template';
-import { CallDetails, NoteKind, Priority } from './service-call.types';
+import { CallDetails, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails } from './service-call.types';
 
 /** Who issues a command and when. Time is an input: the domain never reads the clock. */
 export interface CommandContext {
@@ -29,6 +29,20 @@ export type ServiceCallCommand =
   | { type: 'RetryStep'; data: { stepKey: string } }
   | { type: 'AddNote'; data: { kind: NoteKind; text: string } }
   | { type: 'CompletePhase'; data: { phaseKey: string } }
-  | { type: 'ResolveServiceCall'; data: Record<string, never> };
+  /** without a resolution: the process manager, once every phase is done; with one: a person, now, skipping what is open */
+  | { type: 'ResolveServiceCall'; data: { resolution?: ResolutionInput } }
+  | { type: 'RecordResolution'; data: { resolution: ResolutionInput } }
+  | { type: 'WaitForCustomer'; data: { reason: string } }
+  | { type: 'CustomerResponded'; data: Record<string, never> }
+  | { type: 'EscalateServiceCall'; data: { reason: string } }
+  | { type: 'RecordFeedback'; data: { feedback: FeedbackInput } }
+  | { type: 'CloseServiceCall'; data: { reason: string } }
+  | { type: 'ReopenServiceCall'; data: { reason: string } }
+  | { type: 'ScheduleContact'; data: { contactId: string; purpose: ContactPurpose; channel: Channel; scheduledFor: string } }
+  | { type: 'RecordContact'; data: { contactId: string; outcome: string } };
+
+/** As clients send them: checked by the decider (loosely typed on purpose). */
+export type ResolutionInput = { [K in keyof ResolutionDetails]?: unknown };
+export type FeedbackInput = { [K in keyof FeedbackDetails]?: unknown };
 
 export const WORKFLOW_ACTOR = 'workflow';

@@ -1,16 +1,18 @@
 import {
   isPhaseComplete,
   isProcessComplete,
+  isStepDone,
   nextPhaseToStart,
   readyStepKeys,
   unmetDependencies,
 } from '../process/process-plan';
 import { ConflictError, NotFoundError } from '../shared/domain-error';
-import { LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
+import { isoInstant, LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
+import { validateFeedback, validateResolution } from './aftercare.validation';
 import { validateOpenServiceCall } from './open-service-call.validation';
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
-import { NOTE_KINDS, Phase, ServiceCall, Step } from './service-call.types';
+import { CHANNELS, CONTACT_PURPOSES, NOTE_KINDS, Phase, ServiceCall, Step } from './service-call.types';
 
 export type ServiceCallState = { status: 'NONE'; version: 0 } | ServiceCall;
 export const initialServiceCallState: ServiceCallState = { status: 'NONE', version: 0 };
@@ -20,6 +22,17 @@ export function callExists(state: ServiceCallState): state is ServiceCall {
 }
 
 const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
+const AFTER_RESOLUTION = new Set<ServiceCallCommand['type']>([
+  'ResolveServiceCall',
+  'AddNote',
+  'RecordResolution',
+  'RecordFeedback',
+  'CloseServiceCall',
+  'ReopenServiceCall',
+  'ScheduleContact',
+  'RecordContact',
+]);
+const RESOLVED_EARLY = 'the call was resolved';
 
 /**
  * decide: (command, state) -> events. Throws a DomainError when the command is invalid or not allowed.
@@ -40,8 +53,8 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
     ];
   }
   if (!callExists(state)) throw new NotFoundError('service call not found', 'callId');
-  // the interaction log stays open after resolution: feedback and follow-up notes come later
-  if (FINISHED.has(state.status) && command.type !== 'ResolveServiceCall' && command.type !== 'AddNote') {
+  // the process is over once the call is resolved; its aftercare (record, feedback, contacts, notes) is not
+  if (FINISHED.has(state.status) && !AFTER_RESOLUTION.has(command.type)) {
     throw new ConflictError(`service call is ${state.status}`, state.version);
   }
 
@@ -127,9 +140,82 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
       return [{ type: 'PhaseCompleted', data: { phaseKey: phase.key, at } }];
     }
     case 'ResolveServiceCall': {
-      if (FINISHED.has(state.status)) return [];
-      if (!isProcessComplete(state.phases)) throw new ConflictError('the process has unfinished phases', state.version);
-      return [{ type: 'ServiceCallResolved', data: { at } }];
+      const { resolution } = command.data;
+      if (resolution === undefined) {
+        // the process manager, once the last phase is done
+        if (FINISHED.has(state.status)) return [];
+        if (!isProcessComplete(state.phases)) throw new ConflictError('the process has unfinished phases', state.version);
+        return [{ type: 'ServiceCallResolved', data: { at } }];
+      }
+      if (FINISHED.has(state.status)) {
+        throw new ConflictError(`service call is already ${state.status}; recordResolution changes its record`, state.version);
+      }
+      const details = validateResolution(resolution, ctx.now);
+      return [
+        { type: 'ResolutionRecorded', data: { ...details, by: ctx.actor, at } },
+        ...skipOpenWork(state, ctx.actor, at),
+        { type: 'ServiceCallResolved', data: { at, by: ctx.actor, early: !isProcessComplete(state.phases) } },
+      ];
+    }
+    case 'RecordResolution': {
+      if (state.status === 'CANCELLED') throw new ConflictError('service call is CANCELLED', state.version);
+      const details = validateResolution(command.data.resolution, ctx.now);
+      return [{ type: 'ResolutionRecorded', data: { ...details, by: ctx.actor, at } }];
+    }
+    case 'WaitForCustomer': {
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      if (state.status === 'WAITING_ON_CUSTOMER') return [];
+      return [{ type: 'WaitingForCustomer', data: { reason, by: ctx.actor, at } }];
+    }
+    case 'CustomerResponded': {
+      if (state.status !== 'WAITING_ON_CUSTOMER') {
+        throw new ConflictError(`service call is ${state.status}, not WAITING_ON_CUSTOMER`, state.version);
+      }
+      return [{ type: 'CustomerResponded', data: { by: ctx.actor, at } }];
+    }
+    case 'EscalateServiceCall': {
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      return [{ type: 'ServiceCallEscalated', data: { reason, by: ctx.actor, automatic: ctx.actor === WORKFLOW_ACTOR, at } }];
+    }
+    case 'RecordFeedback': {
+      const feedback = validateFeedback(command.data.feedback);
+      if (state.status !== 'RESOLVED' && state.status !== 'CLOSED') {
+        throw new ConflictError(`feedback is asked for once the call is resolved; it is ${state.status}`, state.version);
+      }
+      const recorded: ServiceCallEvent = { type: 'FeedbackRecorded', data: { ...feedback, by: ctx.actor, at } };
+      // a closed call's feedback (the retention check-in) is only recorded
+      if (state.status === 'CLOSED') return [recorded];
+      return feedback.satisfied
+        ? [recorded, { type: 'ServiceCallClosed', data: { reason: 'the customer is satisfied', by: ctx.actor, at } }]
+        : [recorded, reopened(state, 'the customer is not satisfied', ctx.actor, at)];
+    }
+    case 'CloseServiceCall': {
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      if (state.status === 'CLOSED') return [];
+      if (state.status !== 'RESOLVED') throw new ConflictError(`only a RESOLVED call can be closed; it is ${state.status}`, state.version);
+      return [{ type: 'ServiceCallClosed', data: { reason, by: ctx.actor, at } }];
+    }
+    case 'ReopenServiceCall': {
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      if (state.status !== 'RESOLVED' && state.status !== 'CLOSED') {
+        throw new ConflictError(`only a RESOLVED or CLOSED call can be reopened; it is ${state.status}`, state.version);
+      }
+      return [reopened(state, reason, ctx.actor, at)];
+    }
+    case 'ScheduleContact': {
+      const contactId = requiredText('contactId', command.data.contactId, LIMITS.key);
+      if ((state.contacts ?? []).some((c) => c.id === contactId)) return [];
+      const purpose = oneOf('purpose', command.data.purpose, CONTACT_PURPOSES);
+      const channel = oneOf('channel', command.data.channel, CHANNELS);
+      const scheduledFor = isoInstant('scheduledFor', command.data.scheduledFor).toISOString();
+      return [{ type: 'ContactScheduled', data: { contactId, purpose, channel, scheduledFor, at } }];
+    }
+    case 'RecordContact': {
+      const contact = (state.contacts ?? []).find((c) => c.id === command.data.contactId);
+      if (!contact) throw new NotFoundError(`contact ${command.data.contactId} not found`, 'contactId');
+      const outcome = requiredText('outcome', command.data.outcome, LIMITS.outcome);
+      if (contact.outcome !== undefined) return [];
+      return [{ type: 'CustomerContacted', data: { contactId: contact.id, purpose: contact.purpose, channel: contact.channel, outcome, at } }];
     }
     default:
       return exhaustive(command);
@@ -166,6 +252,11 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
         steps: p.steps.map((s) => ({ ...s, dependsOn: [...s.dependsOn], status: 'PENDING', attempt: 1 })),
       })),
       notes: [],
+      escalated: false,
+      escalations: [],
+      pauses: [],
+      feedback: [],
+      contacts: [],
       updatedAt: d.at,
     };
   }
@@ -211,7 +302,64 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
     case 'PhaseCompleted':
       return withPhase(next, event.data.phaseKey, (p) => ({ ...p, status: 'COMPLETED', completedAt: event.data.at }));
     case 'ServiceCallResolved':
-      return { ...next, status: 'RESOLVED', resolvedAt: event.data.at };
+      return { ...closePause(next, event.data.at), status: 'RESOLVED', resolvedAt: event.data.at };
+    case 'PhaseSkipped':
+      return withPhase(next, event.data.phaseKey, (p) => ({
+        ...p,
+        status: 'SKIPPED',
+        steps: p.steps.map((s) => (isStepDone(s.status) ? s : { ...s, status: 'SKIPPED', skippedAt: event.data.at, outcome: event.data.reason })),
+      }));
+    case 'WaitingForCustomer':
+      return { ...next, status: 'WAITING_ON_CUSTOMER', pauses: [...(next.pauses ?? []), { reason: event.data.reason, from: event.data.at }] };
+    case 'CustomerResponded': {
+      const worked = next.phases.some((p) => p.steps.some((s) => s.startedAt !== undefined || s.completedAt !== undefined));
+      return { ...closePause(next, event.data.at), status: worked ? 'IN_PROGRESS' : 'OPEN' };
+    }
+    case 'ServiceCallEscalated': {
+      const { reason, by, automatic } = event.data;
+      return { ...next, escalated: true, escalations: [...(next.escalations ?? []), { reason, by, automatic, at: event.data.at }] };
+    }
+    case 'ResolutionRecorded': {
+      const { by, at: recordedAt, ...details } = event.data;
+      return { ...next, resolution: { ...details, resolvedBy: by, resolvedAt: recordedAt } };
+    }
+    case 'FeedbackRecorded':
+      return { ...next, feedback: [...(next.feedback ?? []), { ...event.data }] };
+    case 'ServiceCallClosed':
+      return { ...next, status: 'CLOSED', closedAt: event.data.at };
+    case 'ServiceCallReopened': {
+      const { phaseKey } = event.data;
+      const reopenedCall: ServiceCall = { ...next, status: 'IN_PROGRESS', resolvedAt: undefined, closedAt: undefined, reopenedAt: event.data.at };
+      if (!phaseKey) return reopenedCall;
+      return withPhase(reopenedCall, phaseKey, (p) => ({
+        ...p,
+        status: 'ACTIVE',
+        completedAt: undefined,
+        steps: p.steps.map((s) => ({
+          key: s.key,
+          name: s.name,
+          dependsOn: s.dependsOn,
+          automated: s.automated,
+          ...(s.action ? { action: s.action } : {}),
+          ...(s.role ? { role: s.role } : {}),
+          ...(s.instructions ? { instructions: s.instructions } : {}),
+          ...(s.expectedDuration ? { expectedDuration: s.expectedDuration } : {}),
+          ...(s.assignee ? { assignee: s.assignee } : {}),
+          status: 'PENDING',
+          attempt: (s.attempt ?? 1) + 1,
+        })),
+      }));
+    }
+    case 'ContactScheduled': {
+      const { contactId, purpose, channel, scheduledFor } = event.data;
+      if ((next.contacts ?? []).some((c) => c.id === contactId)) return next;
+      return { ...next, contacts: [...(next.contacts ?? []), { id: contactId, purpose, channel, scheduledFor }] };
+    }
+    case 'CustomerContacted':
+      return {
+        ...next,
+        contacts: (next.contacts ?? []).map((c) => (c.id === event.data.contactId ? { ...c, sentAt: event.data.at, outcome: event.data.outcome } : c)),
+      };
     default: {
       // compile-time exhaustiveness only: at run time, unknown events just advance the version
       const unknown: never = event;
@@ -224,6 +372,35 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
 /** Folds a stream's events into the call. Unknown event types still count towards the version. */
 export function foldServiceCall(events: readonly { type: string; data: unknown }[]): ServiceCallState {
   return events.reduce<ServiceCallState>((state, event) => evolve(state, event as ServiceCallEvent), initialServiceCallState);
+}
+
+/** What resolving now leaves undone: the active phase's open steps are skipped and it completes; later phases are skipped. */
+function skipOpenWork(call: ServiceCall, by: string, at: string): ServiceCallEvent[] {
+  const events: ServiceCallEvent[] = [];
+  for (const phase of call.phases) {
+    if (phase.status === 'ACTIVE') {
+      for (const step of phase.steps) {
+        if (!isStepDone(step.status)) events.push({ type: 'StepSkipped', data: { phaseKey: phase.key, stepKey: step.key, reason: RESOLVED_EARLY, by, at } });
+      }
+      events.push({ type: 'PhaseCompleted', data: { phaseKey: phase.key, at } });
+    } else if (phase.status === 'PENDING') {
+      events.push({ type: 'PhaseSkipped', data: { phaseKey: phase.key, reason: RESOLVED_EARLY, at } });
+    }
+  }
+  return events;
+}
+
+/** Back to work in the last phase of the process. */
+function reopened(call: ServiceCall, reason: string, by: string, at: string): ServiceCallEvent {
+  const last = call.phases[call.phases.length - 1];
+  return { type: 'ServiceCallReopened', data: { reason, ...(last ? { phaseKey: last.key } : {}), by, at } };
+}
+
+function closePause(call: ServiceCall, at: string): ServiceCall {
+  const pauses = call.pauses ?? [];
+  const open = pauses[pauses.length - 1];
+  if (!open || open.to !== undefined) return call;
+  return { ...call, pauses: [...pauses.slice(0, -1), { ...open, to: at }] };
 }
 
 function findPhase(call: ServiceCall, phaseKey: string): Phase {

@@ -1,6 +1,6 @@
 import { StepTemplate } from '../process/process-template';
 import { OpenServiceCallInput } from './service-call.commands';
-import { NoteKind, Priority } from './service-call.types';
+import { Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails } from './service-call.types';
 
 /** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
 export type ServiceCallEvent =
@@ -26,7 +26,20 @@ export type ServiceCallEvent =
   /** FAILED -> READY: the step is tried again (its attempt number goes up by one) */
   | { type: 'StepRetried'; data: { phaseKey: string; stepKey: string; by: string; at: string } }
   | { type: 'PhaseCompleted'; data: { phaseKey: string; at: string } }
-  | { type: 'ServiceCallResolved'; data: { at: string } }
+  /** a later phase left out when the call was resolved early; its open steps count as skipped */
+  | { type: 'PhaseSkipped'; data: { phaseKey: string; reason: string; at: string } }
+  /** `early`: resolved by a person before the process finished (resolveServiceCall) */
+  | { type: 'ServiceCallResolved'; data: { at: string; by?: string; early?: boolean } }
+  | { type: 'WaitingForCustomer'; data: { reason: string; by: string; at: string } }
+  | { type: 'CustomerResponded'; data: { by: string; at: string } }
+  | { type: 'ServiceCallEscalated'; data: { reason: string; by: string; automatic: boolean; at: string } }
+  | { type: 'ResolutionRecorded'; data: ResolutionDetails & { by: string; at: string } }
+  | { type: 'FeedbackRecorded'; data: FeedbackDetails & { by: string; at: string } }
+  | { type: 'ServiceCallClosed'; data: { reason: string; by: string; at: string } }
+  /** back to work in `phaseKey` (the last phase), whose steps start over as a new attempt */
+  | { type: 'ServiceCallReopened'; data: { reason: string; phaseKey?: string; by: string; at: string } }
+  | { type: 'ContactScheduled'; data: { contactId: string; purpose: ContactPurpose; channel: Channel; scheduledFor: string; at: string } }
+  | { type: 'CustomerContacted'; data: { contactId: string; purpose: ContactPurpose; channel: Channel; outcome: string; at: string } }
   | { type: 'NoteAdded'; data: { noteId: string; kind: NoteKind; text: string; author: string; at: string } };
 
 export type ServiceCallEventType = ServiceCallEvent['type'];
@@ -42,6 +55,16 @@ export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
   'PhaseCompleted',
   'ServiceCallResolved',
   'NoteAdded',
+  'PhaseSkipped',
+  'WaitingForCustomer',
+  'CustomerResponded',
+  'ServiceCallEscalated',
+  'ResolutionRecorded',
+  'FeedbackRecorded',
+  'ServiceCallClosed',
+  'ServiceCallReopened',
+  'ContactScheduled',
+  'CustomerContacted',
 ];
 
 export function isServiceCallEvent(event: { type: string }): event is ServiceCallEvent {

@@ -20,6 +20,72 @@ export interface Note {
   at: string;
 }
 
+/** How the call was solved: the complaint record. */
+export interface Compensation {
+  kind: string;
+  amount?: number;
+  /** ISO 4217, e.g. EUR */
+  currency?: string;
+  description?: string;
+}
+
+export interface ResolutionDetails {
+  agreedSolution: string;
+  /** carried out at once (true), or promised by `promisedBy` (false) */
+  implemented: boolean;
+  promisedBy?: string;
+  compensation?: Compensation;
+  rootCause?: string;
+  preventionSuggestion?: string;
+}
+
+export interface Resolution extends ResolutionDetails {
+  /** who recorded it, and when */
+  resolvedBy: string;
+  resolvedAt: string;
+}
+
+export interface FeedbackDetails {
+  satisfied: boolean;
+  /** 1..5 */
+  score?: number;
+  wouldBuyAgain?: boolean;
+  comment?: string;
+}
+
+export interface Feedback extends FeedbackDetails {
+  by: string;
+  at: string;
+}
+
+export const CONTACT_PURPOSES = ['FOLLOW_UP', 'RETENTION_CHECK_IN', 'PROMISE_REMINDER'] as const;
+export type ContactPurpose = (typeof CONTACT_PURPOSES)[number];
+
+/** A contact with the customer the system scheduled, and what came of it. */
+export interface Contact {
+  id: string;
+  purpose: ContactPurpose;
+  channel: Channel;
+  scheduledFor: string;
+  sentAt?: string;
+  outcome?: string;
+}
+
+export interface Escalation {
+  reason: string;
+  by: string;
+  /** by the system (an SLA breach), not by a person */
+  automatic: boolean;
+  at: string;
+}
+
+/** A time the call waited for the customer (the SLA clock pauses). */
+export interface Pause {
+  reason: string;
+  from: string;
+  to?: string;
+}
+
 export interface Customer {
   name: string;
   phone?: string;
@@ -90,5 +156,12 @@ export interface ServiceCall extends CallDetails {
   phases: Phase[];
   /** the interaction log, oldest first */
   notes: Note[];
+  escalated: boolean;
+  escalations: Escalation[];
+  pauses: Pause[];
+  resolution?: Resolution;
+  feedback: Feedback[];
+  contacts: Contact[];
+  reopenedAt?: string;
   updatedAt: string;
 }

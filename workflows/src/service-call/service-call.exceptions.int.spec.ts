@@ -268,6 +268,39 @@ describe('skipped human steps', () => {
   });
 });
 
+describe('after resolution', () => {
+  const RESOLUTION_STEPS = ['propose-solution', 'agree-solution', 'carry-out-solution', 'offer-compensation', 'confirm-with-customer'];
+
+  it('unsatisfied feedback reopens the call into its last phase: a new run works it again and resolves it again', async () => {
+    const callId = await toDiagnosis('Reopen Rita');
+    await work(callId, 'inspect-problem', 'identify-cause', ...RESOLUTION_STEPS);
+    await resolved(callId);
+
+    await change(callId, { type: 'RecordFeedback', data: { feedback: { satisfied: false, score: 2, comment: 'still broken' } } });
+    // the reopened last phase starts over: its first step READY again (a new round of keys), then the rest
+    const again = await untilStep(callId, 'propose-solution', 'READY');
+    expect(stepOf(again, 'propose-solution').attempt).toBe(2);
+    await work(callId, ...RESOLUTION_STEPS);
+    const call = await resolved(callId);
+    expect(call.phases.map((p) => p.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+
+    const events = await streamOf(callId);
+    expect(typesOf(events).filter((t) => t === 'ServiceCallResolved')).toHaveLength(2);
+    expect(ofStep(events, 'propose-solution').filter((e) => e.type === 'StepReady')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'PhaseCompleted' && e.data.phaseKey === 'resolution')).toHaveLength(2);
+  });
+
+  it('resolving now skips open work and ends the workflow; satisfied feedback then closes the call', async () => {
+    const callId = await toDiagnosis('Quick Quentin');
+    await untilStep(callId, 'inspect-problem', 'READY');
+    await change(callId, { type: 'ResolveServiceCall', data: { resolution: { agreedSolution: 'Reset the router by phone', implemented: true } } }, MANAGER);
+    const call = await resolved(callId);
+    expect(call.phases.map((p) => p.status)).toEqual(['COMPLETED', 'COMPLETED', 'SKIPPED']);
+    await change(callId, { type: 'RecordFeedback', data: { feedback: { satisfied: true, score: 5 } } });
+    expect((await callOf(callId)).status).toBe('CLOSED');
+  });
+});
+
 describe('template versions', () => {
   const repairVisit = (version: 'v1' | 'v2'): ProcessTemplateInput => ({
     key: 'repair-visit',

@@ -85,8 +85,10 @@ export function nextOpening(instant: Date, calendar: BusinessHours | null): Date
 export function addBusinessTime(start: Date, durationMs: number, calendar: BusinessHours | null): Date {
   const from = assertInstant('start', start);
   if (!Number.isFinite(durationMs) || durationMs < 0) throw new RangeError('durationMs must be a finite number >= 0');
-  if (!calendar) return new Date(from + durationMs);
-  let remaining = durationMs;
+  // Whole milliseconds, as Date holds them, so the result round-trips through businessTimeBetween.
+  const duration = Math.round(durationMs);
+  if (!calendar) return new Date(from + duration);
+  let remaining = duration;
   for (const [intervalStart, intervalEnd] of openIntervals(calendar, from)) {
     const counting = Math.max(intervalStart, from);
     if (remaining === 0) return new Date(counting);

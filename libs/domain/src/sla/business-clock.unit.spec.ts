@@ -133,6 +133,19 @@ describe('business clock: worked examples', () => {
     expect(addBusinessTime(at('2026-03-02T22:00:00Z'), 3 * H, late).toISOString()).toBe('2026-03-03T01:00:00.000Z');
   });
 
+  it('works on a calendar read back from an event (a plain copy, intervals in any order)', () => {
+    const copy: BusinessHours = JSON.parse(JSON.stringify(berlinLunch));
+    copy.weekly.reverse();
+    // Same as the lunch-break example: Tue 10:30 CET + 3h = 14:30 CET = 13:30Z.
+    expect(addBusinessTime(at('2026-03-03T09:30:00Z'), 3 * H, copy).toISOString()).toBe('2026-03-03T13:30:00.000Z');
+  });
+
+  it('rounds a fractional duration to whole milliseconds', () => {
+    const due = addBusinessTime(at('2026-03-02T08:00:00Z'), 1.6, berlin);
+    expect(due.toISOString()).toBe('2026-03-02T08:00:00.002Z');
+    expect(businessTimeBetween(at('2026-03-02T08:00:00Z'), due, berlin)).toBe(2);
+  });
+
   it('around the clock (null) is plain arithmetic', () => {
     expect(addBusinessTime(at('2026-03-29T00:30:00Z'), 2 * H, null).toISOString()).toBe('2026-03-29T02:30:00.000Z');
     expect(businessTimeBetween(at('2026-03-29T00:00:00Z'), at('2026-03-30T00:00:00Z'), null)).toBe(24 * H);

@@ -128,25 +128,36 @@ export interface CompiledCalendar {
 }
 
 const compiled = new WeakMap<BusinessHours, CompiledCalendar>();
+// Calendars read back from events are new objects each time; equal content shares the compiled form and its day cache.
+const compiledByContent = new Map<string, CompiledCalendar>();
+const CONTENT_CACHE_LIMIT = 256;
 
 export function compileCalendar(calendar: BusinessHours): CompiledCalendar {
   let result = compiled.get(calendar);
+  if (result) return result;
+  const content = JSON.stringify([calendar.timezone, calendar.weekly, calendar.holidays]);
+  result = compiledByContent.get(content);
   if (!result) {
-    const days: [number, number][][] = WEEKDAYS.map(() => []);
-    for (const { day, from, to } of calendar.weekly) {
-      const list = days[WEEKDAYS.indexOf(day)] as [number, number][];
-      const start = minuteOfTime(from) as number;
-      const end = minuteOfTime(to, true) as number;
-      const last = list[list.length - 1];
-      if (last && last[1] === start) last[1] = end;
-      else list.push([start, end]);
-    }
-    for (const list of days) list.sort((a, b) => a[0] - b[0]);
+    const days = WEEKDAYS.map((weekday) => {
+      const intervals = calendar.weekly
+        .filter(({ day }) => day === weekday)
+        .map(({ from, to }): [number, number] => [minuteOfTime(from) as number, minuteOfTime(to, true) as number])
+        .sort((a, b) => a[0] - b[0]);
+      const merged: [number, number][] = [];
+      for (const [start, end] of intervals) {
+        const last = merged[merged.length - 1];
+        if (last && last[1] === start) last[1] = end;
+        else merged.push([start, end]);
+      }
+      return merged;
+    });
     const openWeekdays = days.filter((list) => list.length > 0).length;
     // Each holiday can close at most one otherwise open day; a DST gap can empty a day too.
     const maxClosedRun = openWeekdays === 0 ? 0 : 7 * (calendar.holidays.length + 2);
     result = { timezone: calendar.timezone, days, holidays: new Set(calendar.holidays.map(civilDay)), maxClosedRun, cache: new Map() };
-    compiled.set(calendar, result);
+    if (compiledByContent.size >= CONTENT_CACHE_LIMIT) compiledByContent.clear();
+    compiledByContent.set(content, result);
   }
+  compiled.set(calendar, result);
   return result;
 }

@@ -118,3 +118,31 @@ function dueAfterPauses(receivedAt: Date, targetMs: number, pauses: readonly Spa
   }
   return addBusinessTime(new Date(counting), remaining, calendar);
 }
+
+/**
+ * When the state next changes by itself, and to what: the instant a workflow arms its timer for.
+ * null while paused (nothing happens until the customer responds; then compute again) and once
+ * BREACHED. Recompute whenever the inputs change (a pause, a resume, the first response).
+ */
+export function nextSlaTransition(
+  now: Date,
+  input: Omit<SlaClockInput, 'now'> & { firstRespondedAt?: Date | null },
+): { at: Date; state: 'AT_RISK' | 'BREACHED' } | null {
+  const current = slaState(now, input);
+  if (current === 'PAUSED' || current === 'BREACHED') return null;
+  const clock = computeSlaClock({ ...input, now });
+  const firstOpen = !input.firstRespondedAt;
+  const moments = [
+    firstOpen ? clock.firstResponseAtRiskAt : null,
+    firstOpen ? clock.firstResponseDueAt : null,
+    clock.resolutionAtRiskAt,
+    clock.resolutionDueAt,
+  ]
+    .filter((moment): moment is Date => moment !== null && moment.getTime() > now.getTime())
+    .sort((a, b) => a.getTime() - b.getTime());
+  for (const at of moments) {
+    const state = slaState(at, input);
+    if (state !== current && (state === 'AT_RISK' || state === 'BREACHED')) return { at, state };
+  }
+  return null;
+}

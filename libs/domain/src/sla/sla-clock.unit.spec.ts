@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isOpen } from './business-clock';
 import { BusinessHours, validateBusinessHours } from './business-hours';
-import { computeSlaClock, SlaPause, slaState } from './sla-clock';
+import { computeSlaClock, nextSlaTransition, SlaPause, slaState } from './sla-clock';
 import { SlaPolicy } from './sla-policy';
 
 const at = (iso: string): Date => new Date(iso);
@@ -131,6 +131,36 @@ describe('SLA state', () => {
   });
 });
 
+describe('next SLA transition (the timer to arm)', () => {
+  const responded = { policy, receivedAt, firstRespondedAt: at('2026-03-02T09:30:00Z') };
+  const next = (now: string, input: Parameters<typeof nextSlaTransition>[1]) => {
+    const transition = nextSlaTransition(at(now), input);
+    return transition && [transition.state, transition.at.toISOString()];
+  };
+
+  it('walks ON_TRACK -> AT_RISK -> BREACHED', () => {
+    // Not responded: first response at risk 09:36Z, due 10:00Z.
+    expect(next('2026-03-02T08:00:00Z', { policy, receivedAt })).toEqual(['AT_RISK', '2026-03-02T09:36:00.000Z']);
+    expect(next('2026-03-02T09:36:00Z', { policy, receivedAt })).toEqual(['BREACHED', '2026-03-02T10:00:00.000Z']);
+    // Responded at 09:30Z: only the resolution target counts (at risk 14:24Z, due 16:00Z).
+    expect(next('2026-03-02T09:30:00Z', responded)).toEqual(['AT_RISK', '2026-03-02T14:24:00.000Z']);
+    expect(next('2026-03-02T14:24:00Z', responded)).toEqual(['BREACHED', '2026-03-02T16:00:00.000Z']);
+    expect(next('2026-03-02T16:00:00Z', responded)).toBeNull();
+  });
+
+  it('arms nothing while paused, and the moved due time once resumed', () => {
+    expect(next('2026-03-02T15:30:00Z', { ...responded, pauses: [{ from: overnight.from }] })).toBeNull();
+    expect(next('2026-03-03T09:00:00Z', { ...responded, pauses: [overnight] })).toEqual(['BREACHED', '2026-03-03T10:00:00.000Z']);
+  });
+
+  it('skips a moment that does not change the state (first response at risk while resolution is already at risk)', () => {
+    const tight = { ...policy, firstResponseTarget: 'PT7H' };
+    // First response 7h: at risk after 5h36m (14:36 CET = 13:36Z), due 16:00 CET (15:00Z);
+    // resolution 8h: at risk after 6h24m (14:24Z). At 13:36Z: AT_RISK; the next change is the first-response breach at 15:00Z.
+    expect(next('2026-03-02T13:36:00Z', { policy: tight, receivedAt })).toEqual(['BREACHED', '2026-03-02T15:00:00.000Z']);
+  });
+});
+
 describe('SLA clock: properties', () => {
   const arbInstant = (min: number, max: number) => fc.integer({ min, max }).map((ms) => new Date(ms));
   const start = Date.UTC(2026, 0, 1);
@@ -157,6 +187,17 @@ describe('SLA clock: properties', () => {
           paused.resolutionAtRiskAt.getTime() <= due.getTime() &&
           isOpen(new Date(due.getTime() - 1), p.businessHours)
         );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('without pauses the state only moves forward (ON_TRACK -> AT_RISK -> BREACHED)', () => {
+    const rank = { ON_TRACK: 0, AT_RISK: 1, BREACHED: 2, PAUSED: -1 };
+    fc.assert(
+      fc.property(arbPolicy, arbInstant(start, end), arbInstant(start, end), arbInstant(start, end), (p, received, a, b) => {
+        const [earlier, later] = a <= b ? [a, b] : [b, a];
+        return rank[slaState(earlier, { policy: p, receivedAt: received })] <= rank[slaState(later, { policy: p, receivedAt: received })];
       }),
       { numRuns: 100 },
     );

@@ -17,6 +17,7 @@ import { CompleteStepResolver } from '../service-calls/complete-step/complete-st
 import { OpenServiceCallResolver } from '../service-calls/open-service-call/open-service-call.resolver';
 import { PhaseBoardResolver } from '../service-calls/phase-board/phase-board.resolver';
 import { PhaseResolver, ServiceCallResolver } from '../service-calls/queries/service-call.resolver';
+import { AftercareResolver } from '../service-calls/aftercare/aftercare.resolver';
 import { AddNoteResolver } from '../service-calls/notes/add-note.resolver';
 import { StartStepResolver } from '../service-calls/start-step/start-step.resolver';
 import { StepExceptionsResolver } from '../service-calls/step-exceptions/step-exceptions.resolver';
@@ -24,7 +25,7 @@ import { TrackServiceCallResolver } from '../service-calls/track-service-call/tr
 import { ProcessAlertsResolver } from '../subscriptions/process-alerts/process-alerts.resolver';
 import { ServiceCallUpdatedResolver } from '../subscriptions/service-call-updated/service-call-updated.resolver';
 
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 

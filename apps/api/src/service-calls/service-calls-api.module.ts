@@ -4,6 +4,7 @@ import { CompleteStepResolver } from './complete-step/complete-step.resolver';
 import { OpenServiceCallResolver } from './open-service-call/open-service-call.resolver';
 import { PhaseBoardResolver } from './phase-board/phase-board.resolver';
 import { PhaseResolver, ServiceCallResolver } from './queries/service-call.resolver';
+import { AftercareResolver } from './aftercare/aftercare.resolver';
 import { AddNoteResolver } from './notes/add-note.resolver';
 import { StartStepResolver } from './start-step/start-step.resolver';
 import { StepExceptionsResolver } from './step-exceptions/step-exceptions.resolver';
@@ -17,6 +18,7 @@ import { TrackServiceCallResolver } from './track-service-call/track-service-cal
     CompleteStepResolver,
     StepExceptionsResolver,
     AddNoteResolver,
+    AftercareResolver,
     ServiceCallResolver,
     PhaseResolver,
     PhaseBoardResolver,

@@ -84,6 +84,7 @@ export class ServiceCall {
   @Field(() => DateTime, { description: 'when it was recorded here' }) openedAt!: string;
   @Field(() => DateTime, { nullable: true }) resolvedAt?: string;
   @Field(() => DateTime, { nullable: true }) closedAt?: string;
+  @Field(() => DateTime, { nullable: true, description: 'when it was last reopened' }) reopenedAt?: string;
   @Field({ description: 'the process template (SOP) the call runs' }) processKey!: string;
   @Field(() => Int, { description: 'the version of the template the call started with and keeps' }) processVersion!: number;
   @Field(() => [Phase]) phases!: Phase[];

@@ -1,0 +1,115 @@
+import { ApiKey } from '@app/config';
+import { ServiceCall as DomainServiceCall } from '@app/domain';
+import { Args, ID, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { actorOf, Caller } from '../../auth/caller.decorator';
+import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
+import { CallResults } from '../call-results.service';
+import { ServiceCall } from '../models/service-call.model';
+import { Contact, Escalation, Feedback, FeedbackInput, Pause, Resolution, ResolutionInput } from './aftercare.model';
+
+/** Waiting for the customer, escalation, the complaint record, resolving, feedback and reopening. */
+@Resolver(() => ServiceCall)
+export class AftercareResolver {
+  constructor(private readonly results: CallResults) {}
+
+  @Mutation(() => ServiceCall, { description: 'WAITING_ON_CUSTOMER: pauses the SLA clock until customerResponded' })
+  @Roles(...STEP_ROLES)
+  waitForCustomer(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Args('reason') reason: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<DomainServiceCall> {
+    return this.results.change(callId, { type: 'WaitForCustomer', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, { description: 'resumes a call WAITING_ON_CUSTOMER (and its SLA clock)' })
+  @Roles(...STEP_ROLES)
+  customerResponded(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<DomainServiceCall> {
+    return this.results.change(callId, { type: 'CustomerResponded', data: {} }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, { description: 'escalates by hand (SLA breaches escalate automatically)' })
+  @Roles(...STEP_ROLES)
+  escalateServiceCall(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Args('reason') reason: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<DomainServiceCall> {
+    return this.results.change(callId, { type: 'EscalateServiceCall', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, { description: 'records (or corrects) the complaint record: solution, promise, compensation, cause, prevention' })
+  @Roles(...STEP_ROLES)
+  recordResolution(@Args('input') input: ResolutionInput, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
+    const { callId, expectedVersion, idempotencyKey, ...resolution } = input;
+    return this.results.change(callId, { type: 'RecordResolution', data: { resolution } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, { description: 'resolves now: records the resolution and skips the steps still open' })
+  @Roles(...STEP_ROLES)
+  resolveServiceCall(@Args('input') input: ResolutionInput, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
+    const { callId, expectedVersion, idempotencyKey, ...resolution } = input;
+    return this.results.change(callId, { type: 'ResolveServiceCall', data: { resolution } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, {
+    description: 'the customer’s answer: satisfied closes a RESOLVED call, not satisfied reopens it into its last phase; on a CLOSED call it is recorded',
+  })
+  @Roles(...STEP_ROLES)
+  recordFeedback(@Args('input') input: FeedbackInput, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
+    const { callId, expectedVersion, idempotencyKey, ...feedback } = input;
+    return this.results.change(callId, { type: 'RecordFeedback', data: { feedback } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  @Mutation(() => ServiceCall, { description: 'a RESOLVED or CLOSED call back to work in its last phase' })
+  @Roles('INTEGRATOR', 'MANAGER')
+  reopenServiceCall(
+    @Args('callId', { type: () => ID }) callId: string,
+    @Args('reason') reason: string,
+    @Caller() caller: ApiKey,
+    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
+    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
+  ): Promise<DomainServiceCall> {
+    return this.results.change(callId, { type: 'ReopenServiceCall', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  }
+
+  // Documents projected before these fields existed read as empty (the read models also rebuild on a schema change).
+  @ResolveField(() => Boolean, { description: 'escalated by a person or by an SLA breach' })
+  escalated(@Parent() call: DomainServiceCall): boolean {
+    return call.escalated ?? false;
+  }
+
+  @ResolveField(() => [Escalation])
+  escalations(@Parent() call: DomainServiceCall): Escalation[] {
+    return call.escalations ?? [];
+  }
+
+  @ResolveField(() => [Pause], { description: 'times the call waited for the customer' })
+  pauses(@Parent() call: DomainServiceCall): Pause[] {
+    return call.pauses ?? [];
+  }
+
+  @ResolveField(() => Resolution, { nullable: true })
+  resolution(@Parent() call: DomainServiceCall): Resolution | undefined {
+    return call.resolution;
+  }
+
+  @ResolveField(() => [Feedback])
+  feedback(@Parent() call: DomainServiceCall): Feedback[] {
+    return call.feedback ?? [];
+  }
+
+  @ResolveField(() => [Contact])
+  contacts(@Parent() call: DomainServiceCall): Contact[] {
+    return call.contacts ?? [];
+  }
+}

@@ -35,6 +35,8 @@ export class AppConfig {
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** how long a mutation waits for the read model to reach its own change (read-your-writes) */
   readonly readYourWritesTimeoutMs: number;
+  /** Outbound contacts and manager webhooks (libs/outbound). Unset URLs: those sends end as NO_GATEWAY. */
+  readonly outbound: OutboundConfig;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     this.port = intVar(env, 'PORT', 3000);
@@ -48,6 +50,7 @@ export class AppConfig {
     if (sync !== 'NORMAL' && sync !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
     this.sqliteSynchronous = sync;
     this.readYourWritesTimeoutMs = intVar(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000);
+    this.outbound = parseOutboundConfig(env);
     const embedded = !this.eventStoreConnectionString;
     if (env.API_KEYS) this.apiKeys = parseApiKeys(env.API_KEYS);
     else if (embedded) this.apiKeys = DEVELOPMENT_API_KEYS;
@@ -61,6 +64,66 @@ export class AppConfig {
   get readModelPath(): string {
     return path.join(this.dataDir, 'read-models.sqlite');
   }
+
+  /** the ledger that makes every outbound send happen once per idempotency key */
+  get outboundLedgerPath(): string {
+    return path.join(this.dataDir, 'outbound.sqlite');
+  }
+}
+
+export interface OutboundConfig {
+  /** SMTP_URL, e.g. smtp://user:pass@host:587 (smtps:// for TLS from the start) */
+  smtpUrl?: string;
+  /** MAIL_FROM, the From of contact e-mails */
+  mailFrom: string;
+  /** SMS_PROVIDER_URL: the messaging provider's send endpoint for SMS and WhatsApp */
+  smsProviderUrl?: string;
+  smsProviderToken?: string;
+  /** WEBHOOK_URL: where manager alerts are POSTed, signed with WEBHOOK_SECRET */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** WEBHOOK_MAX_ATTEMPTS: attempts per delivery before the activity fails and is retried by Temporal */
+  webhookMaxAttempts: number;
+  /** WEBHOOK_INITIAL_BACKOFF_MS: first wait between attempts, doubling (capped at 30 s) */
+  webhookInitialBackoffMs: number;
+  /** OUTBOUND_TIMEOUT_MS: per SMTP connection / HTTP request */
+  timeoutMs: number;
+}
+
+function parseOutboundConfig(env: Record<string, string | undefined>): OutboundConfig {
+  const smtpUrl = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const smsProviderUrl = urlVar(env, 'SMS_PROVIDER_URL', ['http:', 'https:']);
+  const webhookUrl = urlVar(env, 'WEBHOOK_URL', ['http:', 'https:']);
+  const webhookSecret = env.WEBHOOK_SECRET || undefined;
+  if (webhookUrl && !webhookSecret) throw new Error('WEBHOOK_SECRET must be set when WEBHOOK_URL is set');
+  const webhookMaxAttempts = intVar(env, 'WEBHOOK_MAX_ATTEMPTS', 5);
+  if (webhookMaxAttempts < 1) throw new Error('WEBHOOK_MAX_ATTEMPTS must be at least 1');
+  const mailFrom = env.MAIL_FROM || 'Customer Service <service@localhost>';
+  if (!/@[^\s>]+/.test(mailFrom)) throw new Error(`MAIL_FROM must contain an e-mail address, got "${mailFrom}"`);
+  return {
+    smtpUrl,
+    mailFrom,
+    smsProviderUrl,
+    smsProviderToken: env.SMS_PROVIDER_TOKEN || undefined,
+    webhookUrl,
+    webhookSecret,
+    webhookMaxAttempts,
+    webhookInitialBackoffMs: intVar(env, 'WEBHOOK_INITIAL_BACKOFF_MS', 500),
+    timeoutMs: intVar(env, 'OUTBOUND_TIMEOUT_MS', 30000),
+  };
+}
+
+function urlVar(env: Record<string, string | undefined>, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL`); // not echoed: it may hold a password
+  }
+  if (!protocols.includes(url.protocol)) throw new Error(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  return raw;
 }
 
 /** `key:ROLE` or `key:ROLE:name`, comma-separated. */

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContactGateway } from './contact';
 import { OutboundLedger } from './outbound-ledger';
-import { OutboundModule } from './outbound.module';
+import { inFlightLeaseMs, OutboundModule } from './outbound.module';
 import { HttpTestReceiver } from './testing/http-test-receiver';
 import { SmtpTestServer } from './testing/smtp-test-server';
 import { verifyWebhookSignature, WebhookSender } from './webhook';
@@ -25,6 +25,11 @@ describe('outbound configuration', () => {
       timeoutMs: 30000,
     });
     expect(new AppConfig({ DATA_DIR: '/var/data' }).outboundLedgerPath).toBe('/var/data/outbound.sqlite');
+  });
+
+  it('the ledger lease outlasts the longest send: all webhook attempts at their timeout plus the backoff', () => {
+    expect(inFlightLeaseMs(new AppConfig({}))).toBe(5 * 30_000 + (500 + 1000 + 2000 + 4000) + 10_000);
+    expect(inFlightLeaseMs(new AppConfig({ OUTBOUND_TIMEOUT_MS: '1000', WEBHOOK_MAX_ATTEMPTS: '1' }))).toBe(60_000);
   });
 
   it('reads every variable', () => {

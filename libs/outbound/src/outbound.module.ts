@@ -14,13 +14,28 @@ import { WebhookSender } from './webhook';
  *   OutboundLedger — DATA_DIR/outbound.sqlite
  * Import it where the activities run (the worker).
  */
+/**
+ * An attempt still running must never be taken for a dead one: the lease covers the longest send, a
+ * webhook delivery that uses all its attempts (each up to the timeout, plus the backoff between them).
+ */
+export function inFlightLeaseMs(config: AppConfig): number {
+  const o = config.outbound;
+  let backoff = 0;
+  for (let i = 1, delay = o.webhookInitialBackoffMs; i < o.webhookMaxAttempts; i++, delay = Math.min(delay * 2, 30_000)) backoff += delay;
+  return Math.max(60_000, o.webhookMaxAttempts * o.timeoutMs + backoff + 10_000);
+}
+
 @Module({
   providers: [
     {
       provide: OutboundLedger,
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
-        new OutboundLedger({ path: config.outboundLedgerPath, synchronous: config.sqliteSynchronous }),
+        new OutboundLedger({
+          path: config.outboundLedgerPath,
+          synchronous: config.sqliteSynchronous,
+          inFlightLeaseMs: inFlightLeaseMs(config),
+        }),
     },
     {
       provide: ContactGateway,

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -48,6 +49,25 @@ describe('verifyWebhookSignature', () => {
     expect(verifyWebhookSignature({ secret: SECRET, rawBody: body, signature: undefined, timestamp: ts, now })).toBe(false);
     expect(verifyWebhookSignature({ secret: SECRET, rawBody: body, signature, timestamp: undefined, now })).toBe(false);
     expect(verifyWebhookSignature({ secret: SECRET, rawBody: body, signature: 'sha256=00', timestamp: ts, now })).toBe(false);
+  });
+});
+
+describe('verifyWebhookSignature (properties)', () => {
+  const now = new Date('2026-11-23T12:00:00Z');
+  const ts = String(now.getTime() / 1000);
+
+  it('verifies what was signed with the same secret, and nothing with one byte of the body changed', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), (secret, bytes, at) => {
+        const body = Buffer.from(bytes);
+        const signature = signWebhook(secret, ts, body);
+        expect(verifyWebhookSignature({ secret, rawBody: body, signature, timestamp: ts, now })).toBe(true);
+        const altered = Buffer.from(body);
+        altered[at % altered.length] ^= 0x01;
+        expect(verifyWebhookSignature({ secret, rawBody: altered, signature, timestamp: ts, now })).toBe(false);
+        expect(verifyWebhookSignature({ secret: secret + 'x', rawBody: body, signature, timestamp: ts, now })).toBe(false);
+      }),
+    );
   });
 });
 

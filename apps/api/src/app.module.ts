@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller';
 import { ProcessTemplatesApiModule } from './process-templates/process-templates-api.module';
 import { ServiceCallsApiModule } from './service-calls/service-calls-api.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { SlaPoliciesApiModule } from './sla-policies/sla-policies-api.module';
 import { WEBSOCKET_SUBSCRIPTIONS } from './subscriptions/websocket-transport';
 import { TemporalClient } from './temporal/temporal-client';
 
@@ -36,6 +37,7 @@ import { TemporalClient } from './temporal/temporal-client';
     }),
     ServiceCallsApiModule,
     ProcessTemplatesApiModule,
+    SlaPoliciesApiModule,
     SubscriptionsModule,
   ],
   controllers: [HealthController],

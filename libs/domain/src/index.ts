@@ -17,4 +17,5 @@ export * from './sla/time-zone';
 export * from './sla/business-hours';
 export * from './sla/business-clock';
 export * from './sla/sla-policy';
+export * from './sla/sla-policy.events';
 export * from './sla/sla-clock';

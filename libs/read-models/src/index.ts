@@ -11,3 +11,5 @@ export * from './phase-board/phase-visits.projection';
 export * from './phase-board/phase-timing';
 export * from './process-templates/process-templates.projection';
 export * from './process-templates/process-templates.store';
+export * from './sla-policies/sla-policies.projection';
+export * from './sla-policies/sla-policies.store';

@@ -2,6 +2,7 @@ import { ReadModelDatabase } from './read-model.database';
 import { Projection } from './projection';
 import { PhaseVisitsProjection } from './phase-board/phase-visits.projection';
 import { ProcessTemplatesProjection } from './process-templates/process-templates.projection';
+import { SlaPoliciesProjection } from './sla-policies/sla-policies.projection';
 import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
 
 /** Every read model the projector keeps, in the order each event is applied to them. */
@@ -11,6 +12,7 @@ export function createProjections(db: ReadModelDatabase): Projection[] {
     new PhaseVisitsProjection(db),
     new ServiceCallSummariesProjection(db),
     new ProcessTemplatesProjection(db),
+    new SlaPoliciesProjection(db),
   ];
 }
 

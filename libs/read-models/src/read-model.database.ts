@@ -9,7 +9,7 @@ export type ReadModelDatabase = Database.Database;
  * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
  * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
  */
-export const READ_MODEL_SCHEMA_VERSION = 4;
+export const READ_MODEL_SCHEMA_VERSION = 5;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 
@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS phase_visit_counts (process_key TEXT NOT NULL, phase_
 CREATE TABLE IF NOT EXISTS process_templates (key TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, version));
 -- which template each call category runs (category trimmed, lower-cased)
 CREATE TABLE IF NOT EXISTS category_processes (category TEXT PRIMARY KEY, process_key TEXT NOT NULL, updated_at TEXT NOT NULL);
+-- the newest definition of each SLA policy
+CREATE TABLE IF NOT EXISTS sla_policies (key TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
 `;
 
 /**

@@ -6,6 +6,7 @@ import { openReadModelDatabase, ReadModelDatabase } from './read-model.database'
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
 import { ProcessTemplatesStore } from './process-templates/process-templates.store';
 import { PhaseBoardStore } from './phase-board/phase-board.store';
+import { SlaPoliciesStore } from './sla-policies/sla-policies.store';
 
 /** Class token for the read-model database handle. */
 export abstract class ReadModelConnection {
@@ -55,6 +56,11 @@ export class ReadModelsModule {
       inject: [ReadModelConnection],
       useFactory: (c: ReadModelConnection) => new ProcessTemplatesStore(c.db),
     };
+    const slaPolicies = {
+      provide: SlaPoliciesStore,
+      inject: [ReadModelConnection],
+      useFactory: (c: ReadModelConnection) => new SlaPoliciesStore(c.db),
+    };
     const projector = {
       provide: Projector,
       inject: [ReadModelConnection, EventStore],
@@ -62,8 +68,8 @@ export class ReadModelsModule {
     };
     return {
       module: ReadModelsModule,
-      providers: [connection, store, templates, phaseBoard, ...(options.project ? [projector, ProjectorLifecycle] : [])],
-      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, ...(options.project ? [Projector] : [])],
+      providers: [connection, store, templates, phaseBoard, slaPolicies, ...(options.project ? [projector, ProjectorLifecycle] : [])],
+      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, ...(options.project ? [Projector] : [])],
     };
   }
 }

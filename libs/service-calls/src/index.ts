@@ -9,3 +9,8 @@ export * from './process-templates/define-process-template.handler';
 export * from './process-templates/set-category-process.command';
 export * from './process-templates/set-category-process.handler';
 export * from './process-templates/built-in-templates.seeder';
+export * from './sla-policies/define-sla-policy.command';
+export * from './sla-policies/define-sla-policy.handler';
+export * from './sla-policies/sla-policy.catalog';
+export * from './sla-policies/default-sla-policy.seeder';
+export * from './sla-policies/sla-policy.store-access';

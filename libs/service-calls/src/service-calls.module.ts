@@ -9,6 +9,9 @@ import { BuiltInTemplatesSeeder } from './process-templates/built-in-templates.s
 import { DefineProcessTemplateHandler } from './process-templates/define-process-template.handler';
 import { ProcessTemplateCatalog } from './process-templates/process-template.catalog';
 import { SetCategoryProcessHandler } from './process-templates/set-category-process.handler';
+import { DefaultSlaPolicySeeder } from './sla-policies/default-sla-policy.seeder';
+import { DefineSlaPolicyHandler } from './sla-policies/define-sla-policy.handler';
+import { SlaPolicyCatalog } from './sla-policies/sla-policy.catalog';
 import * as fs from 'node:fs';
 
 /** The service-call write side, shared by the API and the worker: one command bus, one set of handlers. */
@@ -36,8 +39,12 @@ import * as fs from 'node:fs';
     SetCategoryProcessHandler,
     // before the first call can open: the built-in templates become version 1 of their streams
     BuiltInTemplatesSeeder,
+    SlaPolicyCatalog,
+    DefineSlaPolicyHandler,
+    // every call finds a policy: the built-in `default` is stored at first start
+    DefaultSlaPolicySeeder,
   ],
-  exports: [EventStore, CqrsModule, ProcessTemplateCatalog],
+  exports: [EventStore, CqrsModule, ProcessTemplateCatalog, SlaPolicyCatalog],
 })
 export class ServiceCallsModule implements OnApplicationShutdown {
   constructor(@Inject(EventStore) private readonly store: EventStore) {}

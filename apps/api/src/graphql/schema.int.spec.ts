@@ -25,7 +25,8 @@ import { TrackServiceCallResolver } from '../service-calls/track-service-call/tr
 import { ProcessAlertsResolver } from '../subscriptions/process-alerts/process-alerts.resolver';
 import { ServiceCallUpdatedResolver } from '../subscriptions/service-call-updated/service-call-updated.resolver';
 
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
+import { SlaPoliciesResolver } from '../sla-policies/sla-policies.resolver';
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { TemplateResults } from '../process-templates/template-results.service';
+import { SlaPoliciesResolver } from './sla-policies.resolver';
+
+/** SLA policies over GraphQL: define them and list them (managers only). */
+@Module({ providers: [TemplateResults, SlaPoliciesResolver] })
+export class SlaPoliciesApiModule {}

@@ -1,4 +1,5 @@
 import { ProcessTemplate } from '../process/process-template';
+import type { SlaPolicy } from '../sla/sla-policy';
 import { CallDetails, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails } from './service-call.types';
 
 /** Who issues a command and when. Time is an input: the domain never reads the clock. */
@@ -18,7 +19,14 @@ export type OpenServiceCallInput = Omit<CallDetails, 'priority'> & {
 export type ServiceCallCommand =
   | {
       type: 'OpenServiceCall';
-      data: { callId: string; trackingCode: string; input: OpenServiceCallInput; process: ProcessTemplate };
+      data: {
+        callId: string;
+        trackingCode: string;
+        input: OpenServiceCallInput;
+        process: ProcessTemplate;
+        /** the SLA policy that applies (the most specific at this moment); the call keeps a copy */
+        slaPolicy?: SlaPolicy;
+      };
     }
   | { type: 'StartPhase'; data: { phaseKey: string } }
   | { type: 'MarkStepsReady'; data: { phaseKey: string; stepKeys: string[] } }

@@ -6,6 +6,7 @@ import {
   readyStepKeys,
   unmetDependencies,
 } from '../process/process-plan';
+import { SYSTEM_ACTOR } from '../process/process-template.decider';
 import { ConflictError, NotFoundError } from '../shared/domain-error';
 import { isoInstant, LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
 import { validateFeedback, validateResolution } from './aftercare.validation';
@@ -42,13 +43,13 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
   const at = ctx.now.toISOString();
   if (command.type === 'OpenServiceCall') {
     if (callExists(state)) throw new ConflictError(`service call ${state.id} already exists`, state.version);
-    const { callId, trackingCode, input, process } = command.data;
+    const { callId, trackingCode, input, process, slaPolicy } = command.data;
     const valid = validateOpenServiceCall(input, ctx.now);
     const phases = process.phases.map((p) => ({ key: p.key, name: p.name, steps: p.steps }));
     return [
       {
         type: 'ServiceCallOpened',
-        data: { callId, trackingCode, ...valid, process: { key: process.key, version: process.version, phases }, at },
+        data: { callId, trackingCode, ...valid, process: { key: process.key, version: process.version, phases }, ...(slaPolicy ? { sla: { policy: slaPolicy } } : {}), at },
       },
     ];
   }
@@ -255,6 +256,7 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
       escalated: false,
       escalations: [],
       pauses: [],
+      ...(d.sla ? { slaPolicy: d.sla.policy } : {}),
       feedback: [],
       contacts: [],
       updatedAt: d.at,
@@ -271,13 +273,13 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
       return withStep(next, event.data.stepKey, (s) => ({ ...s, status: 'READY', readyAt: event.data.at }));
     case 'StepStarted':
       return withStep(
-        { ...next, status: next.status === 'OPEN' ? 'IN_PROGRESS' : next.status },
+        { ...firstResponse(next, event.data.by, event.data.at), status: next.status === 'OPEN' ? 'IN_PROGRESS' : next.status },
         event.data.stepKey,
         (s) => ({ ...s, status: 'IN_PROGRESS', startedAt: event.data.at }),
       );
     case 'StepCompleted':
       return withStep(
-        { ...next, status: next.status === 'OPEN' ? 'IN_PROGRESS' : next.status },
+        { ...firstResponse(next, event.data.by, event.data.at), status: next.status === 'OPEN' ? 'IN_PROGRESS' : next.status },
         event.data.stepKey,
         (s) => ({ ...s, status: 'COMPLETED', startedAt: s.startedAt ?? event.data.at, completedAt: event.data.at, outcome: event.data.outcome }),
       );
@@ -297,7 +299,8 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
       }));
     case 'NoteAdded': {
       const { noteId, kind, text, author } = event.data;
-      return { ...next, notes: [...(next.notes ?? []), { id: noteId, kind, text, author, at: event.data.at }] };
+      const responded = kind === 'CUSTOMER_MEETING' ? firstResponse(next, author, event.data.at) : next;
+      return { ...responded, notes: [...(next.notes ?? []), { id: noteId, kind, text, author, at: event.data.at }] };
     }
     case 'PhaseCompleted':
       return withPhase(next, event.data.phaseKey, (p) => ({ ...p, status: 'COMPLETED', completedAt: event.data.at }));
@@ -370,6 +373,15 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
 }
 
 /** Folds a stream's events into the call. Unknown event types still count towards the version. */
+/**
+ * The SLA's first response is the first human action on the call; the workflow's own (automated
+ * steps) and actions of unknown origin do not count. Later actions keep the first time.
+ */
+function firstResponse(call: ServiceCall, by: string | undefined, at: string): ServiceCall {
+  if (call.firstRespondedAt !== undefined || by === undefined || by === WORKFLOW_ACTOR || by === SYSTEM_ACTOR) return call;
+  return { ...call, firstRespondedAt: at };
+}
+
 export function foldServiceCall(events: readonly { type: string; data: unknown }[]): ServiceCallState {
   return events.reduce<ServiceCallState>((state, event) => evolve(state, event as ServiceCallEvent), initialServiceCallState);
 }

@@ -1,4 +1,5 @@
 import { StepTemplate } from '../process/process-template';
+import type { SlaPolicy } from '../sla/sla-policy';
 import { OpenServiceCallInput } from './service-call.commands';
 import { Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails } from './service-call.types';
 
@@ -13,6 +14,8 @@ export type ServiceCallEvent =
         receivedAt: string;
         /** the process the call runs, copied from the template so the call keeps its version */
         process: { key: string; version: number; phases: { key: string; name: string; steps: StepTemplate[] }[] };
+        /** the SLA policy the call is measured by, copied when it opened; absent in calls opened before SLA policies existed */
+        sla?: { policy: SlaPolicy };
         at: string;
       };
     }

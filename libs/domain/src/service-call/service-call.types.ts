@@ -1,4 +1,5 @@
 import { PhaseStatus, StepStatus } from '../process/process-plan';
+import type { SlaPolicy } from '../sla/sla-policy';
 
 export const CHANNELS = ['PHONE', 'CHAT', 'WHATSAPP', 'EMAIL', 'SOCIAL', 'WEB', 'CALLBACK'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -159,6 +160,10 @@ export interface ServiceCall extends CallDetails {
   escalated: boolean;
   escalations: Escalation[];
   pauses: Pause[];
+  /** the SLA policy copied when the call opened; absent for calls opened before SLA policies existed */
+  slaPolicy?: SlaPolicy;
+  /** the first human action: a step started or completed by a person, or a CUSTOMER_MEETING note */
+  firstRespondedAt?: string;
   resolution?: Resolution;
   feedback: Feedback[];
   contacts: Contact[];

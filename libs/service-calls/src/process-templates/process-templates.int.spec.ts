@@ -21,6 +21,7 @@ import { DefineProcessTemplateHandler } from './define-process-template.handler'
 import { ProcessTemplateCatalog } from './process-template.catalog';
 import { SetCategoryProcessCommand } from './set-category-process.command';
 import { SetCategoryProcessHandler } from './set-category-process.handler';
+import { SlaPolicyCatalog } from '../sla-policies/sla-policy.catalog';
 
 /** A template whose phases say which version they came from. */
 function repair(version: string): ProcessTemplateInput {
@@ -60,7 +61,7 @@ describe('process templates on a real SQLite event store', () => {
     define = new DefineProcessTemplateHandler(store);
     setCategory = new SetCategoryProcessHandler(store);
     catalog = new ProcessTemplateCatalog(store);
-    open = new OpenServiceCallHandler(new ServiceCallCommandProcessor(store), catalog);
+    open = new OpenServiceCallHandler(new ServiceCallCommandProcessor(store), catalog, new SlaPolicyCatalog(store));
   });
 
   afterEach(async () => {

@@ -1,8 +1,13 @@
-import { DEFAULT_SLA_POLICY, SLA_POLICY_KEYS_STREAM, slaPolicyStreamId, ValidationError } from '@app/domain';
+import { DEFAULT_SLA_POLICY, foldServiceCall, ServiceCall, serviceCallStreamId, SLA_POLICY_KEYS_STREAM, slaPolicyStreamId, ValidationError } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { OpenServiceCallCommand } from '../commands/open-service-call.command';
+import { OpenServiceCallHandler } from '../commands/open-service-call.handler';
+import { ServiceCallCommandProcessor } from '../commands/service-call-command.processor';
+import { seedBuiltInTemplates } from '../process-templates/built-in-templates.seeder';
+import { ProcessTemplateCatalog } from '../process-templates/process-template.catalog';
 import { seedDefaultSlaPolicy } from './default-sla-policy.seeder';
 import { DefineSlaPolicyCommand } from './define-sla-policy.command';
 import { DefineSlaPolicyHandler } from './define-sla-policy.handler';
@@ -73,5 +78,31 @@ describe('SLA policies on a real SQLite event store', () => {
       Array.from({ length: 8 }, (_, i) => define.execute(new DefineSlaPolicyCommand({ key: `p${i}`, category: `c${i}`, resolutionTarget: 'P1D' }, manager))),
     );
     expect((await catalog.all()).map((p) => p.key).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
+  });
+
+  it('a call opens with a copy of the most specific policy, and keeps it when the policy is redefined', async () => {
+    await seedBuiltInTemplates(store);
+    await seedDefaultSlaPolicy(store);
+    const open = new OpenServiceCallHandler(new ServiceCallCommandProcessor(store), new ProcessTemplateCatalog(store), catalog);
+    const input = (category: string, priority: 'LOW' | 'HIGH') => ({
+      channel: 'PHONE' as const,
+      category,
+      priority,
+      summary: 'Charged twice',
+      customer: { name: 'Ada', email: 'ada@example.com' },
+    });
+    const callOf = async (id: string) => foldServiceCall(await store.readStream(serviceCallStreamId(id))) as ServiceCall;
+
+    await define.execute(new DefineSlaPolicyCommand({ key: 'billing', category: 'Billing', firstResponseTarget: 'PT1H', resolutionTarget: 'P2D' }, manager));
+    const billing = await open.execute(new OpenServiceCallCommand(input('billing', 'HIGH'), manager));
+    const other = await open.execute(new OpenServiceCallCommand(input('Shipping', 'LOW'), manager));
+    const first = (await store.readStream(serviceCallStreamId(billing.call.id)))[0];
+    expect(first.data.sla).toEqual({ policy: expect.objectContaining({ key: 'billing', resolutionTarget: 'P2D' }) });
+    expect((await callOf(other.call.id)).slaPolicy).toEqual(DEFAULT_SLA_POLICY);
+
+    await define.execute(new DefineSlaPolicyCommand({ key: 'billing', category: 'Billing', resolutionTarget: 'P9D' }, manager));
+    expect((await callOf(billing.call.id)).slaPolicy?.resolutionTarget).toBe('P2D');
+    const next = await open.execute(new OpenServiceCallCommand(input('BILLING', 'LOW'), manager));
+    expect((await callOf(next.call.id)).slaPolicy?.resolutionTarget).toBe('P9D');
   });
 });

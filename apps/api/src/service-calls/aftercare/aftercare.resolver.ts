@@ -1,6 +1,7 @@
 import { ApiKey } from '@app/config';
 import { ServiceCall as DomainServiceCall } from '@app/domain';
-import { Args, ID, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { CallChangeArgs, CallReasonArgs } from '../call-change.args';
 import { actorOf, Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
@@ -14,36 +15,19 @@ export class AftercareResolver {
 
   @Mutation(() => ServiceCall, { description: 'WAITING_ON_CUSTOMER: pauses the SLA clock until customerResponded' })
   @Roles(...STEP_ROLES)
-  waitForCustomer(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('reason') reason: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<DomainServiceCall> {
+  waitForCustomer(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
     return this.results.change(callId, { type: 'WaitForCustomer', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 
   @Mutation(() => ServiceCall, { description: 'resumes a call WAITING_ON_CUSTOMER (and its SLA clock)' })
   @Roles(...STEP_ROLES)
-  customerResponded(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<DomainServiceCall> {
+  customerResponded(@Args() { callId, expectedVersion, idempotencyKey }: CallChangeArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
     return this.results.change(callId, { type: 'CustomerResponded', data: {} }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 
   @Mutation(() => ServiceCall, { description: 'escalates by hand (SLA breaches escalate automatically)' })
   @Roles(...STEP_ROLES)
-  escalateServiceCall(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('reason') reason: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<DomainServiceCall> {
+  escalateServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
     return this.results.change(callId, { type: 'EscalateServiceCall', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 
@@ -72,13 +56,7 @@ export class AftercareResolver {
 
   @Mutation(() => ServiceCall, { description: 'a RESOLVED or CLOSED call back to work in its last phase' })
   @Roles('INTEGRATOR', 'MANAGER')
-  reopenServiceCall(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('reason') reason: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<DomainServiceCall> {
+  reopenServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
     return this.results.change(callId, { type: 'ReopenServiceCall', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 

@@ -1,5 +1,6 @@
 import { ApiKey } from '@app/config';
-import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import { StepChangeArgs } from '../call-change.args';
 import { actorOf, Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
@@ -11,13 +12,7 @@ export class StartStepResolver {
 
   @Mutation(() => ServiceCall, { description: 'READY -> IN_PROGRESS' })
   @Roles(...STEP_ROLES)
-  startStep(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('stepKey') stepKey: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<ServiceCall> {
+  startStep(@Args() { callId, stepKey, expectedVersion, idempotencyKey }: StepChangeArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
     return this.results.change(callId, { type: 'StartStep', data: { stepKey } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 }

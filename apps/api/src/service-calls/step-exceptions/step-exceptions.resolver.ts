@@ -1,5 +1,6 @@
 import { ApiKey } from '@app/config';
-import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import { StepChangeArgs, StepReasonArgs } from '../call-change.args';
 import { actorOf, Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
@@ -16,14 +17,7 @@ export class StepExceptionsResolver {
       'A step of a later phase may be skipped ahead of time.',
   })
   @Roles('MANAGER')
-  skipStep(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('stepKey') stepKey: string,
-    @Args('reason') reason: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<ServiceCall> {
+  skipStep(@Args() { callId, stepKey, reason, expectedVersion, idempotencyKey }: StepReasonArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
     return this.results.change(callId, { type: 'SkipStep', data: { stepKey, reason } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 
@@ -33,26 +27,13 @@ export class StepExceptionsResolver {
       'Automated steps are failed by the system when their retries run out.',
   })
   @Roles(...STEP_ROLES)
-  failStep(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('stepKey') stepKey: string,
-    @Args('reason') reason: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<ServiceCall> {
+  failStep(@Args() { callId, stepKey, reason, expectedVersion, idempotencyKey }: StepReasonArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
     return this.results.change(callId, { type: 'FailStep', data: { stepKey, reason } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 
   @Mutation(() => ServiceCall, { description: 'FAILED -> READY, as a new attempt; an automated step is run again by the system.' })
   @Roles(...STEP_ROLES)
-  retryStep(
-    @Args('callId', { type: () => ID }) callId: string,
-    @Args('stepKey') stepKey: string,
-    @Caller() caller: ApiKey,
-    @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
-    @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
-  ): Promise<ServiceCall> {
+  retryStep(@Args() { callId, stepKey, expectedVersion, idempotencyKey }: StepChangeArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
     return this.results.change(callId, { type: 'RetryStep', data: { stepKey } }, actorOf(caller), expectedVersion, idempotencyKey);
   }
 }

@@ -26,7 +26,8 @@ import { ProcessAlertsResolver } from '../subscriptions/process-alerts/process-a
 import { ServiceCallUpdatedResolver } from '../subscriptions/service-call-updated/service-call-updated.resolver';
 
 import { SlaPoliciesResolver } from '../sla-policies/sla-policies.resolver';
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
+import { ServiceCallSlaResolver } from '../sla-policies/service-call-sla.resolver';
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 

@@ -61,3 +61,14 @@ export class SlaPolicy {
   @Field() definedBy!: string;
   @Field(() => DateTime, { description: 'when this definition was made' }) definedAt!: string;
 }
+
+@ObjectType({ description: "The call's SLA at the moment of the query, by the policy it copied when it opened" })
+export class Sla {
+  @Field() policyKey!: string;
+  @Field(() => DateTime, { nullable: true, description: 'null when the policy sets no first-response target' }) firstResponseDueAt!: Date | null;
+  @Field(() => DateTime, { nullable: true, description: 'the first human action: a step a person started or completed, or a CUSTOMER_MEETING note' })
+  firstRespondedAt!: Date | null;
+  @Field(() => DateTime, { description: 'counts business time only; an open pause counts as if the customer answered now' }) resolutionDueAt!: Date;
+  @Field(() => SlaStateEnum) state!: string;
+  @Field(() => DateTime, { nullable: true, description: 'start of the wait for the customer still open' }) pausedSince!: Date | null;
+}

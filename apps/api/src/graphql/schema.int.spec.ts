@@ -104,6 +104,17 @@ describe('GraphQL schema', () => {
     expect(mismatches(schema, buildSchema(`${coreSdl()}\n${processTemplatesSdl()}`))).toEqual([]);
   });
 
+  it("contains the SLA section's policy types, defineSlaPolicy and ServiceCall.sla unchanged", () => {
+    // the SLA section is the last one: up to the end of the file
+    const sla = contractSdl('SLA, escalation', 'NEVER');
+    const block = (kind: string, name: string) => new RegExp(`${kind} ${name} \\{[\\s\\S]*?\\}`).exec(sla)?.[0];
+    const blocks = [['enum', 'SlaState'], ['enum', 'Weekday'], ['type', 'Sla'], ['input', 'OpeningHoursInput'], ['input', 'BusinessHoursInput'], ['input', 'SlaPolicyInput']].map(([k, n]) => block(k!, n!));
+    const define = /defineSlaPolicy\([^)]*\): \w+!?/.exec(sla)?.[0];
+    expect([...blocks, define]).not.toContain(undefined);
+    const sdl = `${coreSdl()}\n${blocks.join('\n')}\nextend type Mutation { ${define} }\nextend type ServiceCall { sla: Sla! }`;
+    expect(mismatches(schema, buildSchema(sdl))).toEqual([]);
+  });
+
   it("contains the SLA section's serviceCallUpdated subscription unchanged (slaAlerts comes with the SLA issue)", () => {
     const contract = fs.readFileSync(path.join(repositoryRoot(), '../shared/design/CONTRACT.md'), 'utf8');
     const field = /serviceCallUpdated\([^)]*\): \w+!?/.exec(contract)?.[0];

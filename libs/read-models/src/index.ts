@@ -13,3 +13,5 @@ export * from './process-templates/process-templates.projection';
 export * from './process-templates/process-templates.store';
 export * from './sla-policies/sla-policies.projection';
 export * from './sla-policies/sla-policies.store';
+export * from './sla-risks/sla-watch';
+export * from './sla-risks/sla-risks.store';

@@ -9,7 +9,7 @@ export type ReadModelDatabase = Database.Database;
  * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
  * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
  */
-export const READ_MODEL_SCHEMA_VERSION = 5;
+export const READ_MODEL_SCHEMA_VERSION = 6;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 
@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS service_calls (
   active_phase TEXT,
   phase_started_at TEXT,             -- of the active phase
   phase_due_at TEXT,                 -- phase_started_at + the call's own expected durations of the phase's steps
+  sla_at_risk_at TEXT,               -- slaRisks: when an open SLA target becomes AT_RISK (null: none can, e.g. paused or resolved)
+  sla_due_at TEXT,                   -- and the soonest due time of those targets (see sla-risks/sla-watch.ts)
   steps_ready INTEGER NOT NULL DEFAULT 0,        -- steps of the active phase in these statuses
   steps_in_progress INTEGER NOT NULL DEFAULT 0,
   steps_failed INTEGER NOT NULL DEFAULT 0,
@@ -55,6 +57,8 @@ CREATE INDEX IF NOT EXISTS service_calls_by_status_category ON service_calls (st
 -- phase board: per-phase load of a process from one covering scan over the calls in a phase; overdue calls by due time
 CREATE INDEX IF NOT EXISTS service_calls_phase_load ON service_calls (process_key, active_phase, phase_started_at, steps_ready, steps_in_progress, steps_failed) WHERE active_phase IS NOT NULL;
 CREATE INDEX IF NOT EXISTS service_calls_phase_due ON service_calls (process_key, active_phase, phase_due_at, id, tracking_code, status, priority, assignee, phase_started_at) WHERE phase_due_at IS NOT NULL;
+-- slaRisks: calls by soonest SLA due time, with the at-risk time in the index (covering the filter)
+CREATE INDEX IF NOT EXISTS service_calls_sla_due ON service_calls (sla_due_at, id, sla_at_risk_at) WHERE sla_due_at IS NOT NULL;
 -- phase board: completed visits of a phase (PhaseStarted -> PhaseCompleted), ordered by duration for percentiles
 CREATE TABLE IF NOT EXISTS phase_visits (
   call_id TEXT NOT NULL,

@@ -7,6 +7,7 @@ import { ServiceCallSummariesStore } from './service-call-summaries/service-call
 import { ProcessTemplatesStore } from './process-templates/process-templates.store';
 import { PhaseBoardStore } from './phase-board/phase-board.store';
 import { SlaPoliciesStore } from './sla-policies/sla-policies.store';
+import { SlaRisksStore } from './sla-risks/sla-risks.store';
 
 /** Class token for the read-model database handle. */
 export abstract class ReadModelConnection {
@@ -61,6 +62,11 @@ export class ReadModelsModule {
       inject: [ReadModelConnection],
       useFactory: (c: ReadModelConnection) => new SlaPoliciesStore(c.db),
     };
+    const slaRisks = {
+      provide: SlaRisksStore,
+      inject: [ReadModelConnection],
+      useFactory: (c: ReadModelConnection) => new SlaRisksStore(c.db),
+    };
     const projector = {
       provide: Projector,
       inject: [ReadModelConnection, EventStore],
@@ -68,8 +74,8 @@ export class ReadModelsModule {
     };
     return {
       module: ReadModelsModule,
-      providers: [connection, store, templates, phaseBoard, slaPolicies, ...(options.project ? [projector, ProjectorLifecycle] : [])],
-      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, ...(options.project ? [Projector] : [])],
+      providers: [connection, store, templates, phaseBoard, slaPolicies, slaRisks, ...(options.project ? [projector, ProjectorLifecycle] : [])],
+      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, ...(options.project ? [Projector] : [])],
     };
   }
 }

@@ -2,6 +2,7 @@ import { callExists, callIdOfStream, evolve, initialServiceCallState, normaliseC
 import { RecordedEvent } from '@app/event-store';
 import { activePhaseLoad } from '../phase-board/phase-timing';
 import { Projection } from '../projection';
+import { slaWatchOf } from '../sla-risks/sla-watch';
 import { ReadModelDatabase } from '../read-model.database';
 
 /**
@@ -19,14 +20,15 @@ export class ServiceCallSummariesProjection implements Projection {
     this.select = db.prepare('SELECT doc FROM service_calls WHERE id = ?').pluck();
     this.upsert = db.prepare(`
       INSERT INTO service_calls (id, tracking_code, version, status, priority, category, category_key, process_key, active_phase,
-                                 phase_started_at, phase_due_at, steps_ready, steps_in_progress, steps_failed, assignee,
+                                 phase_started_at, phase_due_at, sla_at_risk_at, sla_due_at, steps_ready, steps_in_progress, steps_failed, assignee,
                                  customer_email, customer_phone, opened_at, updated_at, doc)
       VALUES (@id, @trackingCode, @version, @status, @priority, @category, @categoryKey, @processKey, @activePhase,
-              @phaseStartedAt, @phaseDueAt, @stepsReady, @stepsInProgress, @stepsFailed, @assignee,
+              @phaseStartedAt, @phaseDueAt, @slaAtRiskAt, @slaDueAt, @stepsReady, @stepsInProgress, @stepsFailed, @assignee,
               @customerEmail, @customerPhone, @openedAt, @updatedAt, @doc)
       ON CONFLICT(id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
         category = excluded.category, category_key = excluded.category_key, active_phase = excluded.active_phase,
-        phase_started_at = excluded.phase_started_at, phase_due_at = excluded.phase_due_at, steps_ready = excluded.steps_ready,
+        phase_started_at = excluded.phase_started_at, phase_due_at = excluded.phase_due_at,
+        sla_at_risk_at = excluded.sla_at_risk_at, sla_due_at = excluded.sla_due_at, steps_ready = excluded.steps_ready,
         steps_in_progress = excluded.steps_in_progress, steps_failed = excluded.steps_failed, assignee = excluded.assignee,
         customer_email = excluded.customer_email, customer_phone = excluded.customer_phone,
         updated_at = excluded.updated_at, doc = excluded.doc`);
@@ -42,6 +44,7 @@ export class ServiceCallSummariesProjection implements Projection {
     const next = evolve(current, { type: event.type, data: event.data } as ServiceCallEvent);
     if (!callExists(next)) return undefined;
     const load = activePhaseLoad(next);
+    const sla = slaWatchOf(next);
     this.upsert.run({
       id: next.id,
       trackingCode: next.trackingCode,
@@ -54,6 +57,8 @@ export class ServiceCallSummariesProjection implements Projection {
       activePhase: load.phaseKey,
       phaseStartedAt: load.startedAt,
       phaseDueAt: load.dueAt,
+      slaAtRiskAt: sla?.atRiskAt ?? null,
+      slaDueAt: sla?.dueAt ?? null,
       stepsReady: load.stepsReady,
       stepsInProgress: load.stepsInProgress,
       stepsFailed: load.stepsFailed,

@@ -1,0 +1,136 @@
+import { callSla, DEFAULT_SLA_POLICY, ServiceCall, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT } from '@app/domain';
+import { SqliteEventStore } from '@app/event-store';
+import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Projector } from '../projector';
+import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { ServiceCallSummariesStore } from '../service-call-summaries/service-call-summaries.store';
+import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { SlaRisksStore } from './sla-risks.store';
+
+/** Around the clock: first response within 1 h (AT_RISK after 30 min), resolution within 4 h (AT_RISK after 2 h). */
+const POLICY: SlaPolicy = { ...DEFAULT_SLA_POLICY, key: 'fast', firstResponseTarget: 'PT1H', resolutionTarget: 'PT4H', warnAt: 0.5, businessHours: null };
+const T0 = new Date('2026-03-02T08:00:00.000Z');
+const t = minutesFrom(T0);
+const PERSON = { actor: 'apikey:agent' };
+
+describe('slaRisks read model on real SQLite files', () => {
+  let dir: string;
+  let events: SqliteEventStore;
+  let db: ReadModelDatabase;
+  let processor: ServiceCallCommandProcessor;
+  let scenarios: CallScenarios;
+  let risks: SlaRisksStore;
+  let summaries: ServiceCallSummariesStore;
+  let projector: Projector;
+  let seq = 0;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-risks-'));
+    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    processor = new ServiceCallCommandProcessor(events);
+    scenarios = new CallScenarios(events);
+    risks = new SlaRisksStore(db);
+    summaries = new ServiceCallSummariesStore(db);
+    projector = new Projector(db, events);
+    projector.start((e) => {
+      throw e;
+    });
+  });
+  afterEach(async () => {
+    await projector.stop();
+    await events.close();
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = async (callId: string, at: Date, command: ServiceCallCommand) => {
+    const result = await processor.execute(callId, command, { ...PERSON, now: at });
+    return result;
+  };
+  const open = async (at: Date, policy: SlaPolicy = POLICY): Promise<string> => {
+    const callId = newCallId('test');
+    const n = ++seq;
+    const input = { channel: 'PHONE', priority: 'NORMAL', category: 'billing', summary: `call ${n}`, customer: { name: `C ${n}` }, receivedAt: at.toISOString() } as const;
+    await run(callId, at, { type: 'OpenServiceCall', data: { callId, trackingCode: `TRK-SLA-${n}`, process: STANDARD_COMPLAINT, input, slaPolicy: policy } });
+    return callId;
+  };
+  const settled = async () => expect(await projector.waitFor(await events.lastPosition(), 5000)).toBe(true);
+  const ids = (now: Date, first = 50) => risks.atRisk(now, first).map((c) => c.id);
+  const allCalls = (): ServiceCall[] => (db.prepare('SELECT doc FROM service_calls').pluck().all() as string[]).map((d) => JSON.parse(d));
+
+  /** The read model's answer equals what callSla says of every call at that moment. */
+  const expectAgreesWithCallSla = (now: Date) => {
+    const listed = risks.atRisk(now, 500);
+    const expected = allCalls()
+      .filter((c) => ['AT_RISK', 'BREACHED'].includes(callSla(c, now).state))
+      .map((c) => c.id)
+      .sort();
+    expect({ now, ids: listed.map((c) => c.id).sort() }).toEqual({ now, ids: expected });
+    const due = listed.map((c) => {
+      const sla = callSla(c, now);
+      return Math.min(...[sla.firstRespondedAt ? Infinity : sla.firstResponseDueAt?.getTime() ?? Infinity, sla.resolutionDueAt.getTime()]);
+    });
+    expect(due).toEqual([...due].sort((a, b) => a - b));
+  };
+
+  it('lists AT_RISK and BREACHED calls soonest due first, leaving out responded, paused and resolved ones, as callSla judges them', async () => {
+    const a = await open(t(0)); // first response: at risk 00:30, due 01:00
+    const b = await open(t(10)); // at risk 00:40, due 01:10
+    const responded = await open(t(5)); // responded at 00:20: only the resolution counts (at risk 02:05, due 04:05)
+    await scenarios.advance(responded, t(6));
+    await scenarios.start(responded, t(20), 'record-complaint');
+    const paused = await open(t(0)); // waits for the customer from 00:05 until 00:50: everything 45 min later
+    await run(paused, t(5), { type: 'WaitForCustomer', data: { reason: 'photos of the damage' } });
+    const resolved = await open(t(0));
+    await scenarios.finish(resolved, t(15));
+    const defaultPolicy = await open(t(0), DEFAULT_SLA_POLICY); // 4 h first response: at risk 03:12
+    await settled();
+
+    expect(ids(t(29))).toEqual([]);
+    expect(ids(t(30))).toEqual([a]); // at risk from warnAt on, inclusive
+    expect(ids(t(45))).toEqual([a, b]);
+    expect(ids(t(45), 1)).toEqual([a]);
+    expect(ids(t(65))).toEqual([a, b]); // a BREACHED (due 01:00) leads
+    expect(callSla(risks.atRisk(t(65), 1)[0], t(65)).state).toBe('BREACHED');
+
+    await run(paused, t(50), { type: 'CustomerResponded', data: {} });
+    await settled();
+    expect(ids(t(74))).toEqual([a, b]);
+    expect(ids(t(75))).toEqual([a, b, paused]); // its first response now due at 01:45
+    expect(ids(t(110))).not.toContain(responded);
+    expect(ids(t(130))).toContain(responded); // its resolution at risk from 02:05
+    expect(ids(t(200))).toEqual([a, b, paused, defaultPolicy, responded]); // due 01:00, 01:10, 01:45, 04:00, 04:05
+    expect(ids(t(200), 2)).toEqual([a, b]);
+    expect(ids(t(24 * 60))).not.toContain(resolved);
+
+    for (const minute of [0, 29, 30, 45, 60, 65, 74, 75, 110, 125, 130, 200, 245, 300, 24 * 60]) expectAgreesWithCallSla(t(minute));
+    expect(summaries.byId(resolved)?.status).toBe('RESOLVED');
+  });
+
+  it('keeps a call that was already BREACHED when it started waiting for the customer, and drops it once resolved', async () => {
+    const late = await open(t(0));
+    const early = await open(t(0));
+    await run(late, t(70), { type: 'WaitForCustomer', data: { reason: 'asked after the first response was due' } });
+    await run(early, t(40), { type: 'WaitForCustomer', data: { reason: 'asked while at risk' } });
+    await settled();
+    expect(ids(t(80))).toEqual([late]);
+    expect(callSla(summaries.byId(late)!, t(80)).state).toBe('BREACHED');
+    expect(callSla(summaries.byId(early)!, t(80)).state).toBe('PAUSED');
+    for (const minute of [45, 80, 500]) expectAgreesWithCallSla(t(minute));
+
+    await run(late, t(90), { type: 'CustomerResponded', data: {} });
+    await scenarios.finish(late, t(100));
+    await settled();
+    expect(ids(t(500))).toEqual([]);
+  });
+
+  it('is one walk of the due-time index, without sorting', () => {
+    const plan = risks.plan().join('\n');
+    expect(plan).toMatch(/USING INDEX service_calls_sla_due/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+});

@@ -1,6 +1,6 @@
 import { ProcessTemplate } from '../process/process-template';
 import type { SlaPolicy } from '../sla/sla-policy';
-import { CallDetails, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails } from './service-call.types';
+import { CallDetails, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget } from './service-call.types';
 
 /** Who issues a command and when. Time is an input: the domain never reads the clock. */
 export interface CommandContext {
@@ -47,7 +47,13 @@ export type ServiceCallCommand =
   | { type: 'CloseServiceCall'; data: { reason: string } }
   | { type: 'ReopenServiceCall'; data: { reason: string } }
   | { type: 'ScheduleContact'; data: { contactId: string; purpose: ContactPurpose; channel: Channel; scheduledFor: string } }
-  | { type: 'RecordContact'; data: { contactId: string; outcome: string } };
+  | { type: 'RecordContact'; data: { contactId: string; outcome: string } }
+  /** the workflow only, when its SLA timer fires; once per (target, dueAt) */
+  | { type: 'RecordSlaAtRisk'; data: { target: SlaTarget; dueAt: string } }
+  /** the workflow only: SlaBreached and an automatic escalation; once per (target, dueAt) */
+  | { type: 'RecordSlaBreach'; data: { target: SlaTarget; dueAt: string } }
+  /** the workflow only: the target met; once per (target, dueAt) */
+  | { type: 'RecordSlaMet'; data: { target: SlaTarget; dueAt: string } };
 
 /** As clients send them: checked by the decider (loosely typed on purpose). */
 export type ResolutionInput = { [K in keyof ResolutionDetails]?: unknown };

@@ -13,7 +13,7 @@ import { validateFeedback, validateResolution } from './aftercare.validation';
 import { validateOpenServiceCall } from './open-service-call.validation';
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
-import { CHANNELS, CONTACT_PURPOSES, NOTE_KINDS, Phase, ServiceCall, Step } from './service-call.types';
+import { CHANNELS, CONTACT_PURPOSES, NOTE_KINDS, Phase, ServiceCall, SLA_TARGETS, SlaRecord, Step } from './service-call.types';
 
 export type ServiceCallState = { status: 'NONE'; version: 0 } | ServiceCall;
 export const initialServiceCallState: ServiceCallState = { status: 'NONE', version: 0 };
@@ -32,6 +32,8 @@ const AFTER_RESOLUTION = new Set<ServiceCallCommand['type']>([
   'ReopenServiceCall',
   'ScheduleContact',
   'RecordContact',
+  // a target met by the resolution is recorded once the call is resolved
+  'RecordSlaMet',
 ]);
 const RESOLVED_EARLY = 'the call was resolved';
 
@@ -218,6 +220,22 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
       if (contact.outcome !== undefined) return [];
       return [{ type: 'CustomerContacted', data: { contactId: contact.id, purpose: contact.purpose, channel: contact.channel, outcome, at } }];
     }
+    case 'RecordSlaAtRisk':
+    case 'RecordSlaBreach':
+    case 'RecordSlaMet': {
+      const kind: SlaRecord['kind'] = command.type === 'RecordSlaAtRisk' ? 'AT_RISK' : command.type === 'RecordSlaBreach' ? 'BREACHED' : 'MET';
+      if (ctx.actor !== WORKFLOW_ACTOR) throw new ConflictError('SLA states are recorded by the system only', state.version);
+      const target = oneOf('target', command.data.target, SLA_TARGETS);
+      const dueAt = isoInstant('dueAt', command.data.dueAt).toISOString();
+      // once per (target, due time): a timer that fires again, or a retried command, records nothing
+      if ((state.slaEvents ?? []).some((r) => r.kind === kind && r.target === target && r.dueAt === dueAt)) return [];
+      if (kind === 'AT_RISK') return [{ type: 'SlaAtRisk', data: { target, dueAt, at } }];
+      if (kind === 'MET') return [{ type: 'SlaMet', data: { target, dueAt, at } }];
+      return [
+        { type: 'SlaBreached', data: { target, dueAt, at } },
+        { type: 'ServiceCallEscalated', data: { reason: `${target} SLA breached`, by: WORKFLOW_ACTOR, automatic: true, at } },
+      ];
+    }
     default:
       return exhaustive(command);
   }
@@ -363,6 +381,13 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
         ...next,
         contacts: (next.contacts ?? []).map((c) => (c.id === event.data.contactId ? { ...c, sentAt: event.data.at, outcome: event.data.outcome } : c)),
       };
+    case 'SlaAtRisk':
+    case 'SlaBreached':
+    case 'SlaMet': {
+      const kind: SlaRecord['kind'] = event.type === 'SlaAtRisk' ? 'AT_RISK' : event.type === 'SlaBreached' ? 'BREACHED' : 'MET';
+      const { target, dueAt } = event.data;
+      return { ...next, slaEvents: [...(next.slaEvents ?? []), { kind, target, dueAt, at: event.data.at }] };
+    }
     default: {
       // compile-time exhaustiveness only: at run time, unknown events just advance the version
       const unknown: never = event;

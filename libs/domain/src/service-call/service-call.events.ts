@@ -1,7 +1,7 @@
 import { StepTemplate } from '../process/process-template';
 import type { SlaPolicy } from '../sla/sla-policy';
 import { OpenServiceCallInput } from './service-call.commands';
-import { Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails } from './service-call.types';
+import { Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget } from './service-call.types';
 
 /** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
 export type ServiceCallEvent =
@@ -43,6 +43,12 @@ export type ServiceCallEvent =
   | { type: 'ServiceCallReopened'; data: { reason: string; phaseKey?: string; by: string; at: string } }
   | { type: 'ContactScheduled'; data: { contactId: string; purpose: ContactPurpose; channel: Channel; scheduledFor: string; at: string } }
   | { type: 'CustomerContacted'; data: { contactId: string; purpose: ContactPurpose; channel: Channel; outcome: string; at: string } }
+  /** by the workflow: warnAt of the target has elapsed (dueAt: the due time it had then) */
+  | { type: 'SlaAtRisk'; data: { target: SlaTarget; dueAt: string; at: string } }
+  /** by the workflow, at the due time; the same command escalates the call automatically */
+  | { type: 'SlaBreached'; data: { target: SlaTarget; dueAt: string; at: string } }
+  /** by the workflow: the target was met (first response, or resolution, before its due time) */
+  | { type: 'SlaMet'; data: { target: SlaTarget; dueAt: string; at: string } }
   | { type: 'NoteAdded'; data: { noteId: string; kind: NoteKind; text: string; author: string; at: string } };
 
 export type ServiceCallEventType = ServiceCallEvent['type'];
@@ -68,6 +74,9 @@ export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
   'ServiceCallReopened',
   'ContactScheduled',
   'CustomerContacted',
+  'SlaAtRisk',
+  'SlaBreached',
+  'SlaMet',
 ];
 
 export function isServiceCallEvent(event: { type: string }): event is ServiceCallEvent {

@@ -1,6 +1,6 @@
-import { computeSlaClock, SlaState, slaState } from '../sla/sla-clock';
+import { computeSlaClock, SlaClock, SlaState, slaState } from '../sla/sla-clock';
 import { DEFAULT_SLA_POLICY } from '../sla/sla-policy.events';
-import { ServiceCall } from './service-call.types';
+import { ServiceCall, SlaRecord, SlaTarget } from './service-call.types';
 
 /** The contract's `Sla` of a call at one moment. */
 export interface CallSla {
@@ -34,6 +34,7 @@ export function callSla(call: ServiceCall, now: Date): CallSla {
   } else {
     state = slaState(now, { policy, receivedAt, pauses, firstRespondedAt });
   }
+  state = withRecorded(call, state, clock);
   return {
     policyKey: policy.key,
     firstResponseDueAt: clock.firstResponseDueAt,
@@ -42,4 +43,77 @@ export function callSla(call: ServiceCall, now: Date): CallSla {
     state,
     pausedSince: resolvedAt ? null : clock.pausedSince,
   };
+}
+
+/**
+ * What the workflow recorded wins over the clock's own judgement where they differ at the edges: a
+ * recorded breach stays a breach (also once resolved), and an AT_RISK recorded for a due time the call
+ * still has shows even if this reader's clock is a little behind the workflow's.
+ */
+function withRecorded(call: ServiceCall, state: SlaState, clock: SlaClock): SlaState {
+  const recorded = call.slaEvents ?? [];
+  if (recorded.length === 0 || state === 'BREACHED') return state;
+  if (recorded.some((r) => r.kind === 'BREACHED')) return 'BREACHED';
+  if (state !== 'ON_TRACK') return state;
+  const due = (target: SlaTarget) => (target === 'FIRST_RESPONSE' ? (call.firstRespondedAt ? null : clock.firstResponseDueAt) : clock.resolutionDueAt);
+  const atRisk = recorded.some((r) => r.kind === 'AT_RISK' && due(r.target)?.toISOString() === r.dueAt);
+  return atRisk ? 'AT_RISK' : state;
+}
+
+/** One thing the workflow is to record now: RecordSlaAtRisk, RecordSlaBreach or RecordSlaMet. */
+export type SlaAction = Omit<SlaRecord, 'at'>;
+
+/**
+ * The SLA part of the call's process, as a pure function of the folded call and the workflow's time:
+ * what is to be recorded now (each target AT_RISK once warnAt has elapsed, BREACHED at its due time, MET
+ * when the first response or the resolution came in time), leaving out what the call already records
+ * for that due time, and when to look again (null while paused, and once nothing is left to wait for).
+ * A due time moved by a pause is a new due time: its transitions are recorded again.
+ */
+export function slaActions(call: ServiceCall, now: Date): { record: SlaAction[]; nextAt: Date | null } {
+  const policy = call.slaPolicy ?? DEFAULT_SLA_POLICY;
+  const pauses = (call.pauses ?? []).map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
+  const clock = computeSlaClock({ policy, receivedAt: new Date(call.receivedAt), pauses, now });
+  const finished = (call.status === 'RESOLVED' || call.status === 'CLOSED') && call.resolvedAt !== undefined;
+  const resolvedAt = finished ? new Date(call.resolvedAt as string) : undefined;
+  const recorded = call.slaEvents ?? [];
+  const has = (a: SlaAction) => recorded.some((r) => r.kind === a.kind && r.target === a.target && r.dueAt === a.dueAt);
+  const record: SlaAction[] = [];
+  const moments: Date[] = [];
+  const targets: { target: SlaTarget; dueAt: Date | null; atRiskAt: Date | null; doneAt?: Date }[] = [
+    {
+      target: 'FIRST_RESPONSE',
+      dueAt: clock.firstResponseDueAt,
+      atRiskAt: clock.firstResponseAtRiskAt,
+      doneAt: call.firstRespondedAt ? new Date(call.firstRespondedAt) : resolvedAt,
+    },
+    { target: 'RESOLUTION', dueAt: clock.resolutionDueAt, atRiskAt: clock.resolutionAtRiskAt, doneAt: resolvedAt },
+  ];
+  for (const { target, dueAt, atRiskAt, doneAt } of targets) {
+    if (!dueAt || !atRiskAt) continue;
+    const due = dueAt.toISOString();
+    const breach: SlaAction = { kind: 'BREACHED', target, dueAt: due };
+    if (recorded.some((r) => r.kind === 'BREACHED' && r.target === target)) continue; // a breach stays a breach
+    if (doneAt) {
+      // as slaState judges: a first response at the due instant is in time, a resolution is not
+      const late = target === 'FIRST_RESPONSE' ? doneAt > dueAt : doneAt >= dueAt;
+      // late: the timer recorded the breach at the due time, or (resolved meanwhile) the call's sla shows it
+      if (late) {
+        if (!finished && !has(breach)) record.push(breach);
+      } else if (!recorded.some((r) => r.kind === 'MET' && r.target === target)) record.push({ kind: 'MET', target, dueAt: due });
+      continue;
+    }
+    if (now >= dueAt) {
+      if (!has(breach)) record.push(breach);
+      continue;
+    }
+    const atRisk: SlaAction = { kind: 'AT_RISK', target, dueAt: due };
+    if (now >= atRiskAt) {
+      if (!has(atRisk)) record.push(atRisk);
+    } else if (!has(atRisk)) moments.push(atRiskAt);
+    moments.push(dueAt);
+  }
+  // while paused the due times move with every moment of the pause: nothing fires until the customer answers
+  const nextAt = clock.pausedSince || finished ? null : (moments.sort((a, b) => a.getTime() - b.getTime())[0] ?? null);
+  return { record, nextAt };
 }

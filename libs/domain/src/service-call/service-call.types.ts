@@ -80,6 +80,17 @@ export interface Escalation {
   at: string;
 }
 
+export const SLA_TARGETS = ['FIRST_RESPONSE', 'RESOLUTION'] as const;
+export type SlaTarget = (typeof SLA_TARGETS)[number];
+
+/** What the workflow recorded about one SLA target: AT_RISK, BREACHED or MET, for the due time it had then. */
+export interface SlaRecord {
+  kind: 'AT_RISK' | 'BREACHED' | 'MET';
+  target: SlaTarget;
+  dueAt: string;
+  at: string;
+}
+
 /** A time the call waited for the customer (the SLA clock pauses). */
 export interface Pause {
   reason: string;
@@ -164,6 +175,8 @@ export interface ServiceCall extends CallDetails {
   slaPolicy?: SlaPolicy;
   /** the first human action: a step started or completed by a person, or a CUSTOMER_MEETING note */
   firstRespondedAt?: string;
+  /** SlaAtRisk / SlaBreached / SlaMet as the workflow recorded them, oldest first (absent before any) */
+  slaEvents?: SlaRecord[];
   resolution?: Resolution;
   feedback: Feedback[];
   contacts: Contact[];

@@ -128,6 +128,19 @@ describe('slaRisks read model on real SQLite files', () => {
     expect(ids(t(500))).toEqual([]);
   });
 
+  it('keeps a call whose breach the workflow recorded, also while it waits for the customer', async () => {
+    const call = await open(t(0));
+    // the workflow's clock ran a little ahead of this reader's: it recorded the breach at 00:58
+    await processor.execute(call, { type: 'RecordSlaBreach', data: { target: 'FIRST_RESPONSE', dueAt: t(58).toISOString() } }, { actor: 'workflow', now: t(58) });
+    await scenarios.advance(call, t(59));
+    await scenarios.start(call, t(59), 'record-complaint'); // in time by the clock alone (due 01:00)
+    await run(call, t(63), { type: 'WaitForCustomer', data: { reason: 'waiting' } });
+    await settled();
+    expect(ids(t(64))).toEqual([call]);
+    expect(callSla(summaries.byId(call)!, t(64)).state).toBe('BREACHED');
+    for (const minute of [64, 100, 500]) expectAgreesWithCallSla(t(minute));
+  });
+
   it('is one walk of the due-time index, without sorting', () => {
     const plan = risks.plan().join('\n');
     expect(plan).toMatch(/USING INDEX service_calls_sla_due/);

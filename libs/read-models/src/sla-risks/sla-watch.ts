@@ -20,6 +20,7 @@ export interface SlaWatch {
  * when the response came after its due time (a breach stays a breach), and always the resolution.
  * While a pause is open the clock stands still, so the due times depend on when the customer answers;
  * then only targets already breached when the pause began are kept (their due times are fixed).
+ * A breach the workflow recorded (SlaBreached) always counts, at its recorded due time.
  */
 export function slaWatchOf(call: ServiceCall): SlaWatch | null {
   if (call.status === 'RESOLVED' || call.status === 'CLOSED') return null;
@@ -35,6 +36,11 @@ export function slaWatchOf(call: ServiceCall): SlaWatch | null {
   }
   const pausedSince = clock.pausedSince?.getTime();
   if (pausedSince !== undefined) targets = targets.filter((t) => t.dueAt.getTime() <= pausedSince);
+  // a breach the workflow recorded stays a breach (as callSla shows it), whatever moved since
+  for (const breach of (call.slaEvents ?? []).filter((r) => r.kind === 'BREACHED')) {
+    const dueAt = new Date(breach.dueAt);
+    targets.push({ atRiskAt: dueAt, dueAt });
+  }
   if (targets.length === 0) return null;
   const earliest = (dates: Date[]) => new Date(Math.min(...dates.map((d) => d.getTime()))).toISOString();
   return { atRiskAt: earliest(targets.map((t) => t.atRiskAt)), dueAt: earliest(targets.map((t) => t.dueAt)) };

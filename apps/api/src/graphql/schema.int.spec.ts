@@ -27,7 +27,9 @@ import { ServiceCallUpdatedResolver } from '../subscriptions/service-call-update
 
 import { SlaPoliciesResolver } from '../sla-policies/sla-policies.resolver';
 import { ServiceCallSlaResolver } from '../sla-policies/service-call-sla.resolver';
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver];
+import { SlaRisksResolver } from '../sla-policies/sla-risks.resolver';
+import { SlaAlertsResolver } from '../subscriptions/sla-alerts/sla-alerts.resolver';
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver, SlaRisksResolver, SlaAlertsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 
@@ -115,7 +117,17 @@ describe('GraphQL schema', () => {
     expect(mismatches(schema, buildSchema(sdl))).toEqual([]);
   });
 
-  it("contains the SLA section's serviceCallUpdated subscription unchanged (slaAlerts comes with the SLA issue)", () => {
+  it("contains the SLA section's slaRisks query, SlaAlert type and slaAlerts subscription unchanged", () => {
+    const sla = contractSdl('SLA, escalation', 'NEVER');
+    const alert = /type SlaAlert \{[^}]*\}/.exec(sla)?.[0];
+    const risks = /slaRisks\([^)]*\): [\w[\]!]+/.exec(sla)?.[0];
+    const subscription = /slaAlerts: \w+!?/.exec(sla)?.[0];
+    expect([alert, risks, subscription]).not.toContain(undefined);
+    const sdl = `${coreSdl()}\nenum SlaState { ON_TRACK AT_RISK BREACHED MET PAUSED }\n${alert}\nextend type Query { ${risks} }\ntype Subscription { ${subscription} }`;
+    expect(mismatches(schema, buildSchema(sdl))).toEqual([]);
+  });
+
+  it("contains the SLA section's serviceCallUpdated subscription unchanged", () => {
     const contract = fs.readFileSync(path.join(repositoryRoot(), '../shared/design/CONTRACT.md'), 'utf8');
     const field = /serviceCallUpdated\([^)]*\): \w+!?/.exec(contract)?.[0];
     expect(field).toBeDefined();

@@ -9,6 +9,7 @@ import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database
 import { ServiceCallSummariesStore } from '../service-call-summaries/service-call-summaries.store';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
 import { SlaRisksStore } from './sla-risks.store';
+import { slaWatchOf } from './sla-watch';
 
 /** Around the clock: first response within 1 h (AT_RISK after 30 min), resolution within 4 h (AT_RISK after 2 h). */
 const POLICY: SlaPolicy = { ...DEFAULT_SLA_POLICY, key: 'fast', firstResponseTarget: 'PT1H', resolutionTarget: 'PT4H', warnAt: 0.5, businessHours: null };
@@ -109,7 +110,15 @@ describe('slaRisks read model on real SQLite files', () => {
 
     for (const minute of [0, 29, 30, 45, 60, 65, 74, 75, 110, 125, 130, 200, 245, 300, 24 * 60]) expectAgreesWithCallSla(t(minute));
     expect(summaries.byId(resolved)?.status).toBe('RESOLVED');
+    expectStoredFiguresFresh();
   });
+
+  /** The projection recomputes the figures only when their inputs change: what it kept is what a recomputation gives. */
+  const expectStoredFiguresFresh = () => {
+    const rows = db.prepare('SELECT doc, sla_at_risk_at AS atRiskAt, sla_due_at AS dueAt FROM service_calls').all() as { doc: string; atRiskAt: string | null; dueAt: string | null }[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const { doc, atRiskAt, dueAt } of rows) expect(dueAt ? { atRiskAt, dueAt } : null).toEqual(slaWatchOf(JSON.parse(doc) as ServiceCall));
+  };
 
   it('keeps a call that was already BREACHED when it started waiting for the customer, and drops it once resolved', async () => {
     const late = await open(t(0));
@@ -126,6 +135,7 @@ describe('slaRisks read model on real SQLite files', () => {
     await scenarios.finish(late, t(100));
     await settled();
     expect(ids(t(500))).toEqual([]);
+    expectStoredFiguresFresh();
   });
 
   it('keeps a call whose breach the workflow recorded, also while it waits for the customer', async () => {
@@ -139,6 +149,7 @@ describe('slaRisks read model on real SQLite files', () => {
     expect(ids(t(64))).toEqual([call]);
     expect(callSla(summaries.byId(call)!, t(64)).state).toBe('BREACHED');
     for (const minute of [64, 100, 500]) expectAgreesWithCallSla(t(minute));
+    expectStoredFiguresFresh();
   });
 
   it('is one walk of the due-time index, without sorting', () => {

@@ -45,3 +45,18 @@ export function slaWatchOf(call: ServiceCall): SlaWatch | null {
   const earliest = (dates: Date[]) => new Date(Math.min(...dates.map((d) => d.getTime()))).toISOString();
   return { atRiskAt: earliest(targets.map((t) => t.atRiskAt)), dueAt: earliest(targets.map((t) => t.dueAt)) };
 }
+
+/**
+ * Whether an event may have moved a call's SlaWatch: only these fields enter it (evolve keeps the
+ * others' references, so most events, e.g. step changes, skip the clock arithmetic).
+ */
+export function slaWatchInputsChanged(before: ServiceCall, after: ServiceCall): boolean {
+  return (
+    before.status !== after.status ||
+    before.receivedAt !== after.receivedAt ||
+    before.pauses !== after.pauses ||
+    before.firstRespondedAt !== after.firstRespondedAt ||
+    before.slaEvents !== after.slaEvents ||
+    before.slaPolicy !== after.slaPolicy
+  );
+}

@@ -48,7 +48,7 @@ export class ServiceCallSummariesProjection implements Projection {
     const load = activePhaseLoad(next);
     // the SLA clock's arithmetic only when its inputs changed (business-hours calendars cost tens of µs)
     const sla: SlaWatch | null =
-      row && !slaWatchInputsChanged(current, next) ? (row.sla_due_at ? { atRiskAt: row.sla_at_risk_at!, dueAt: row.sla_due_at } : null) : slaWatchOf(next);
+      row && !slaWatchInputsChanged(current as ServiceCall, next) ? (row.sla_due_at ? { atRiskAt: row.sla_at_risk_at!, dueAt: row.sla_due_at } : null) : slaWatchOf(next);
     this.upsert.run({
       id: next.id,
       trackingCode: next.trackingCode,

@@ -58,7 +58,10 @@ describe('SLA alerts on the subscription and the webhook (e2e)', () => {
         // the first alert comes 2.4 s after the call opens: time enough for the subscription to start
 
         const call = await openCall(integrator, callInput({ category: CATEGORY }));
-        const received = (await alerts.until((v) => v.length >= 4, 30_000, 'four alerts')).map((v) => v.slaAlerts);
+        // other tests' calls may raise alerts too: this call's only
+        const ofCall = () => alerts.values.map((v) => v.slaAlerts).filter((a) => a.callId === call.id);
+        await alerts.until(() => ofCall().length >= 4, 30_000, 'four alerts');
+        const received = ofCall();
         const byTarget = (target: string) => received.filter((a) => a.target === target).map((a) => a.kind);
         expect(byTarget('FIRST_RESPONSE')).toEqual(['AT_RISK', 'BREACHED']);
         expect(byTarget('RESOLUTION')).toEqual(['AT_RISK', 'BREACHED']);
@@ -71,9 +74,11 @@ describe('SLA alerts on the subscription and the webhook (e2e)', () => {
         expect(received.find((a) => a.target === 'RESOLUTION')!.dueAt).toBe(sent.sla.resolutionDueAt);
 
         // the webhook: the same four alerts, each signed and delivered once (the ledger's idempotency key is the alert id)
-        await waitFor(() => receiver.requests.filter((r) => r.path === '/sla-alerts').length >= 4, 30_000, { description: 'four webhook deliveries' });
+        const deliveriesOfCall = () =>
+          receiver.requests.filter((r) => r.path === '/sla-alerts' && (JSON.parse(r.rawBody) as Delivery).data.callId === call.id);
+        await waitFor(() => deliveriesOfCall().length >= 4, 30_000, { description: 'four webhook deliveries' });
         await new Promise((resolve) => setTimeout(resolve, 2_000)); // time for a duplicate to show up, if there were one
-        const deliveries = receiver.requests.filter((r) => r.path === '/sla-alerts');
+        const deliveries = deliveriesOfCall();
         for (const request of deliveries) {
           const signed = verifyWebhookSignature({
             secret: SECRET,
@@ -91,7 +96,7 @@ describe('SLA alerts on the subscription and the webhook (e2e)', () => {
           expect(body.type).toBe(alert.kind === 'AT_RISK' ? 'sla.at_risk' : 'sla.breached');
           expect(body.data).toMatchObject({ callId: call.id, kind: alert.kind, target: alert.target, dueAt: alert.dueAt });
         }
-        expect(alerts.values).toHaveLength(4); // nothing more on the subscription either
+        expect(ofCall()).toHaveLength(4); // nothing more on the subscription either
 
         // the breaches escalated the call automatically; it leads slaRisks as BREACHED
         const escalated = await call_(call.id);

@@ -14,7 +14,28 @@ export interface ServiceCallActivities {
    * of the step (`attempt`, 1 when absent: histories of the release before retries), done again for a new one
    */
   runAutomatedAction(input: { callId: string; stepKey: string; action: string; attempt?: number }): Promise<{ outcome: string }>;
+  /**
+   * tells the managers that an SLA target is at risk or breached: a signed webhook (WEBHOOK_URL), sent
+   * once per `alertId` however often the activity runs; `NO_GATEWAY` without a webhook configured
+   */
+  sendSlaAlert(input: SlaAlertInput): Promise<{ outcome: string }>;
 }
+
+export interface SlaAlertInput {
+  callId: string;
+  /** `sla:<callId>:<target>:<kind>:<dueAt>` */
+  alertId: string;
+  kind: 'AT_RISK' | 'BREACHED';
+  target: 'FIRST_RESPONSE' | 'RESOLUTION';
+  dueAt: string;
+  /** when the workflow saw the state change (workflow time) */
+  at: string;
+}
+
+export const slaAlertId = (callId: string, target: string, kind: string, dueAt: string): string => `sla:${callId}:${target}:${kind}:${dueAt}`;
+
+/** Error type of a webhook the receiver refused for good (libs/outbound PermanentSendError): not retried. */
+export const PERMANENT_SEND_ERROR_TYPE = 'PermanentSendError';
 
 /** Error type of a command the domain refused: retrying cannot help. */
 export const DOMAIN_ERROR_TYPE = 'DomainError';

@@ -9,10 +9,23 @@ import {
   ServiceCall,
   ServiceCallEvent,
   ServiceCallState,
+  SlaAction,
+  slaActions,
 } from '@app/domain';
-import { ActivityFailure, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ProcessCommand, ServiceCallActivities } from './service-call.activities';
-import { DOMAIN_ERROR_TYPE } from './service-call.activities';
+import { DOMAIN_ERROR_TYPE, PERMANENT_SEND_ERROR_TYPE, slaAlertId } from './service-call.activities';
 import { CallEventMessage, callEventSignal, callStateQuery, ServiceCallWorkflowInput } from './service-call.messages';
 
 // Commands are short writes to the event store: local activities, retried until they succeed.
@@ -28,6 +41,17 @@ const automation = proxyActivities<ServiceCallActivities>({
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });
 
+// SLA alerts go to other systems (the webhook): retried with backoff. The outbound ledger takes a
+// send still running for a dead one only after its lease (webhook attempts x timeout + backoff, 167.5 s
+// by default): the activity's timeout must be longer, or a retry would wait on the first attempt's lease.
+const alerts = proxyActivities<ServiceCallActivities>({
+  startToCloseTimeout: '4m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: [PERMANENT_SEND_ERROR_TYPE] },
+});
+
+/** Above this many history events a run continues as new (calls live for months; Temporal suggests it too). */
+export const HISTORY_LIMIT = 2_000;
+
 /**
  * Patch ids: each guards a change of the commands the workflow issues, so that workflows started by
  * an earlier release replay (see service-call.replay.int.spec.ts). Never rename or reuse one.
@@ -35,6 +59,8 @@ const automation = proxyActivities<ServiceCallActivities>({
 export const PATCHES = {
   /** an automation that ran out of retries (or was refused for good) makes its step FAILED; before, the step stayed IN_PROGRESS */
   automationFailureFailsStep: 'automation-failure-fails-step',
+  /** SLA timers: AT_RISK / BREACHED (+ escalation) / MET recorded at their moments, alerts sent; continue-as-new for long histories */
+  slaTimers: 'sla-timers',
 } as const;
 
 /**
@@ -42,7 +68,8 @@ export const PATCHES = {
  * returned by its own commands) with the domain's evolve(), asks the domain's plan rules what to do
  * next, and does it by issuing commands. It holds no state of its own beyond the folded call.
  */
-export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput): Promise<void> {
+export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Promise<void> {
+  const { callId } = input;
   let state: ServiceCallState = initialServiceCallState;
   const waiting = new Map<number, CallEventMessage>(); // events that arrived ahead of a gap
   let changed = false;
@@ -129,6 +156,60 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
   const inFlight = new Set<string>();
   const failedAtVersion = new Map<string, number>();
   let loadedAtVersion = -1;
+
+  // Runs of the releases before SLA timers replay without them (their histories have no timers).
+  const slaTimers = patched(PATCHES.slaTimers);
+  const alertsInFlight = new Set<Promise<unknown>>();
+  const armedFor = new Set<number>(); // the moments SLA timers are running for
+  let firedUpTo = 0;
+  // The SLA is judged at the latest moment the history itself holds: the call's last event, or the
+  // moment a timer fired for. Not Date.now(): activations inside one workflow task (local activities
+  // resolving) may see another time on replay than they saw when they ran, and the commands would differ.
+  const slaNow = (): number => Math.max(firedUpTo, callExists(state) ? Date.parse(state.updatedAt) : 0);
+
+  /**
+   * Records what the SLA clock says is due at workflow time (commands keyed by target and due time, so
+   * a repeat appends nothing), sends the alert of an AT_RISK or BREACHED once its command succeeded,
+   * and returns when to look again (null: only a change of the call can move the SLA).
+   */
+  const recordSla = (now: number): number | null => {
+    if (!callExists(state)) return null;
+    const { record, nextAt } = slaActions(state, new Date(now));
+    for (const action of record) {
+      const key = slaCommandKey(action);
+      if (inFlight.has(key) || failedAtVersion.get(key) === state.version) continue;
+      inFlight.add(key);
+      issue(slaCommand(action), key)
+        .then(
+          () => {
+            failedAtVersion.delete(key);
+            if (action.kind !== 'MET') sendAlert(action, now);
+          },
+          (error: unknown) => {
+            failedAtVersion.set(key, state.version);
+            log.warn('SLA record failed', { callId, action, error: String(error) });
+          },
+        )
+        .finally(() => {
+          inFlight.delete(key);
+          changed = true;
+        });
+    }
+    return nextAt ? nextAt.getTime() : null;
+  };
+  const sendAlert = (action: SlaAction, now: number) => {
+    const kind = action.kind as 'AT_RISK' | 'BREACHED';
+    const alertId = slaAlertId(callId, action.target, kind, action.dueAt);
+    const sent: Promise<unknown> = alerts
+      .sendSlaAlert({ callId, alertId, kind, target: action.target, dueAt: action.dueAt, at: new Date(now).toISOString() })
+      .catch((error: unknown) => log.warn('SLA alert not sent', { callId, alertId, error: String(error) }))
+      .finally(() => {
+        alertsInFlight.delete(sent);
+        changed = true;
+      });
+    alertsInFlight.add(sent);
+  };
+
   while (!isFinished(state)) {
     if ((waiting.size > 0 || !callExists(state)) && loadedAtVersion !== state.version) {
       // a gap in the versions: read the missing events from the stream instead of waiting for them
@@ -156,10 +237,49 @@ export async function serviceCallWorkflow({ callId }: ServiceCallWorkflowInput):
           });
       }
     }
+    // SLA records wait until the process's own commands are done: one local activity at a time keeps
+    // the order of their results (and so the replay) the same whatever order they complete in
+    const wakeAt = slaTimers && inFlight.size === 0 ? recordSla(slaNow()) : null;
+    if (slaTimers && inFlight.size === 0 && alertsInFlight.size === 0 && historyIsLong()) {
+      // nothing in flight: the new run reads the call from its stream and arms its timers again
+      await continueAsNew<typeof serviceCallWorkflow>(input);
+    }
+    // the SLA timer races the call's changes; a change (a pause, the first response) that moves the
+    // moment arms a new one. Timers are never cancelled: one that is no longer wanted wakes the loop once
+    // for nothing (cheaper than a cancel command, and the time-skipping server mishandles a timer
+    // started and cancelled within one workflow task held open by local activities).
+    if (wakeAt !== null && !armedFor.has(wakeAt)) {
+      armedFor.add(wakeAt);
+      void sleep(Math.max(1, wakeAt - Date.now())).then(() => {
+        armedFor.delete(wakeAt);
+        firedUpTo = Math.max(firedUpTo, wakeAt);
+        changed = true;
+      });
+    }
     changed = false;
     await condition(() => changed);
   }
+  if (slaTimers) {
+    // a resolution in time is MET; what is still being recorded or sent is finished before the run ends
+    recordSla(slaNow());
+    await condition(() => ![...inFlight].some((key) => key.startsWith('sla-')) && alertsInFlight.size === 0);
+  }
 }
+
+function historyIsLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT;
+}
+
+function slaCommand(action: SlaAction): ProcessCommand {
+  const data = { target: action.target, dueAt: action.dueAt };
+  if (action.kind === 'AT_RISK') return { type: 'RecordSlaAtRisk', data };
+  if (action.kind === 'BREACHED') return { type: 'RecordSlaBreach', data };
+  return { type: 'RecordSlaMet', data };
+}
+
+const slaCommandKey = (action: SlaAction): string =>
+  `${action.kind === 'AT_RISK' ? 'sla-at-risk' : action.kind === 'BREACHED' ? 'sla-breach' : 'sla-met'}:${action.target}:${action.dueAt}`;
 
 /** What the automation said last (the activity's failure wraps the error the action threw), cut to what the domain takes. */
 function failureReason(error: ActivityFailure): string {

@@ -1,8 +1,9 @@
 import { callExists, DomainError, foldServiceCall, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { ChangeServiceCallCommand, ConcurrentChangeError } from '@app/service-calls';
-import { CallEventMessage, DOMAIN_ERROR_TYPE, ProcessCommand, ServiceCallActivities } from '@app/workflows';
-import { Injectable } from '@nestjs/common';
+import { WebhookSender } from '@app/outbound';
+import { CallEventMessage, DOMAIN_ERROR_TYPE, ProcessCommand, ServiceCallActivities, SlaAlertInput } from '@app/workflows';
+import { Injectable, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApplicationFailure } from '@temporalio/common';
 import { AutomatedActionRegistry } from '../actions/automated-action.registry';
@@ -16,6 +17,8 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     private readonly commandBus: CommandBus,
     private readonly store: EventStore,
     private readonly actions: AutomatedActionRegistry,
+    // from OutboundModule; absent (a worker without outbound sends) means no webhook, as without WEBHOOK_URL
+    @Optional() private readonly webhooks?: WebhookSender,
   ) {}
 
   async loadCallEvents(callId: string, afterVersion: number): Promise<CallEventMessage[]> {
@@ -44,12 +47,28 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     return { outcome };
   }
 
+  async sendSlaAlert(input: SlaAlertInput): Promise<{ outcome: string }> {
+    if (!this.webhooks?.configured) return { outcome: 'NO_GATEWAY' };
+    const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(input.callId)));
+    const about = callExists(call)
+      ? { trackingCode: call.trackingCode, category: call.category, priority: call.priority, summary: call.summary, assignee: call.assignee ?? null }
+      : {};
+    // the ledger sends each alert id once; a PermanentSendError (receiver said 4xx) is not retried by the workflow
+    const result = await this.webhooks.send({
+      id: input.alertId,
+      type: input.kind === 'AT_RISK' ? 'sla.at_risk' : 'sla.breached',
+      data: { callId: input.callId, ...about, kind: input.kind, target: input.target, dueAt: input.dueAt, at: input.at },
+    });
+    return { outcome: result.outcome };
+  }
+
   /** Bound methods, as Worker.create wants them. */
   asActivities(): ServiceCallActivities {
     return {
       loadCallEvents: this.loadCallEvents.bind(this),
       issueCommand: this.issueCommand.bind(this),
       runAutomatedAction: this.runAutomatedAction.bind(this),
+      sendSlaAlert: this.sendSlaAlert.bind(this),
     };
   }
 }

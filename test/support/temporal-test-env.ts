@@ -9,6 +9,7 @@ import { callExists, foldServiceCall, PhaseStatus, ServiceCall, serviceCallStrea
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { Projector, ReadModelConnection, ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
+import { OutboundModule } from '@app/outbound';
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -20,6 +21,7 @@ import { AutomatedActionRegistry } from '../../apps/worker/src/actions/automated
 import { NotifyCustomerAction } from '../../apps/worker/src/actions/notify-customer.action';
 import { ReviewCustomerHistoryAction } from '../../apps/worker/src/actions/review-customer-history.action';
 import { ServiceCallActivitiesService } from '../../apps/worker/src/activities/service-call.activities';
+import { AftercareActivitiesService } from '../../apps/worker/src/aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../../apps/worker/src/dispatcher/workflow-dispatcher';
 import { workflowBundleOptions } from '../../apps/worker/src/temporal/workflow-bundle';
 import { testServerExecutable } from '../tools/temporal-servers';
@@ -49,8 +51,8 @@ function workerTestModule(config: AppConfig) {
   class TestConfigModule {}
 
   @Module({
-    imports: [TestConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true })],
-    providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService],
+    imports: [TestConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true }), OutboundModule],
+    providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, AftercareActivitiesService],
   })
   class WorkflowTestModule {}
   return WorkflowTestModule;
@@ -65,8 +67,15 @@ function workflowBundle(logger: DefaultLogger): Promise<WorkflowBundle> {
 
 let runtimeInstalled = false;
 
-/** Starts everything; `close()` stops it in reverse order and deletes the DATA_DIR. */
-export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowTestEnv> {
+/**
+ * Starts everything; `close()` stops it in reverse order and deletes the DATA_DIR. Options: more
+ * configuration (`env`, e.g. SMTP_URL, FOLLOW_UP_AFTER), and whether the dispatcher starts the
+ * aftercare workflows (their timers would fire whenever the server skips time in other tests).
+ */
+export async function startWorkflowTestEnv(
+  name = 'workflow',
+  { env: configEnv = {}, aftercare = false }: { env?: Record<string, string>; aftercare?: boolean } = {},
+): Promise<WorkflowTestEnv> {
   // The SDK logs every worker state change at INFO; tests only need to see what went wrong.
   const logger = new DefaultLogger('WARN');
   if (!runtimeInstalled) {
@@ -80,7 +89,8 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
     for (const closer of closers.splice(0).reverse()) await closer();
   };
   try {
-    const app = await NestFactory.createApplicationContext(workerTestModule(new AppConfig({ DATA_DIR: dataDir })), {
+    const config = new AppConfig({ ...configEnv, DATA_DIR: dataDir });
+    const app = await NestFactory.createApplicationContext(workerTestModule(config), {
       logger: ['error', 'warn'],
     });
     closers.push(() => app.close());
@@ -92,7 +102,7 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(logger),
-        activities: activities.asActivities(),
+        activities: { ...activities.asActivities(), ...app.get(AftercareActivitiesService).asActivities() },
         // No sticky cache: the time-skipping server never moves a workflow off a stopped worker's sticky
         // queue (restartWorker), and every workflow task replays the history, a determinism check in passing.
         maxCachedWorkflows: 0,
@@ -110,7 +120,7 @@ export async function startWorkflowTestEnv(name = 'workflow'): Promise<WorkflowT
       stopWorker = await startWorker();
     };
     const store = app.get(EventStore);
-    const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, { taskQueue });
+    const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, { taskQueue, ...(aftercare ? { aftercare: config.aftercare } : {}) });
     dispatcher.start();
     closers.push(() => dispatcher.stop());
     const streamOf = (callId: string) => store.readStream(serviceCallStreamId(callId));

@@ -2,3 +2,5 @@
 export * from './service-call/service-call.messages';
 export * from './service-call/service-call.activities';
 export type { serviceCallWorkflow } from './service-call/service-call.workflow';
+export * from './aftercare/aftercare.messages';
+export type { aftercareWorkflow } from './aftercare/aftercare.workflow';

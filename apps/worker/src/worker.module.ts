@@ -1,4 +1,5 @@
 import { ConfigModule } from '@app/config';
+import { OutboundModule } from '@app/outbound';
 import { ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
 import { Module } from '@nestjs/common';
@@ -6,11 +7,12 @@ import { AutomatedActionRegistry } from './actions/automated-action.registry';
 import { NotifyCustomerAction } from './actions/notify-customer.action';
 import { ReviewCustomerHistoryAction } from './actions/review-customer-history.action';
 import { ServiceCallActivitiesService } from './activities/service-call.activities';
+import { AftercareActivitiesService } from './aftercare/aftercare.activities';
 import { TemporalWorkerService } from './temporal/temporal-worker.service';
 
 @Module({
-  imports: [ConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: false })],
-  providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, TemporalWorkerService],
+  imports: [ConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: false }), OutboundModule],
+  providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, AftercareActivitiesService, TemporalWorkerService],
   exports: [TemporalWorkerService],
 })
 export class WorkerModule {}

@@ -37,6 +37,8 @@ export class AppConfig {
   readonly readYourWritesTimeoutMs: number;
   /** Outbound contacts and manager webhooks (libs/outbound). Unset URLs: those sends end as NO_GATEWAY. */
   readonly outbound: OutboundConfig;
+  /** Delays of a resolved call's aftercare (workflows/src/aftercare), ISO 8601 durations. */
+  readonly aftercare: AftercareConfig;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     this.port = intVar(env, 'PORT', 3000);
@@ -51,6 +53,11 @@ export class AppConfig {
     this.sqliteSynchronous = sync;
     this.readYourWritesTimeoutMs = intVar(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000);
     this.outbound = parseOutboundConfig(env);
+    this.aftercare = {
+      followUpAfter: durationVar(env, 'FOLLOW_UP_AFTER', 'P2D'),
+      followUpAnswerTimeout: durationVar(env, 'FOLLOW_UP_ANSWER_TIMEOUT', 'P7D'),
+      retentionCheckInAfter: durationVar(env, 'RETENTION_CHECK_IN_AFTER', 'P30D'),
+    };
     const embedded = !this.eventStoreConnectionString;
     if (env.API_KEYS) this.apiKeys = parseApiKeys(env.API_KEYS);
     else if (embedded) this.apiKeys = DEVELOPMENT_API_KEYS;
@@ -69,6 +76,25 @@ export class AppConfig {
   get outboundLedgerPath(): string {
     return path.join(this.dataDir, 'outbound.sqlite');
   }
+}
+
+export interface AftercareConfig {
+  /** FOLLOW_UP_AFTER: from resolution to the follow-up contact; whole days count as business days of the call's SLA calendar */
+  followUpAfter: string;
+  /** FOLLOW_UP_ANSWER_TIMEOUT: how long the follow-up waits for feedback before the call is closed as unanswered */
+  followUpAnswerTimeout: string;
+  /** RETENTION_CHECK_IN_AFTER: from resolution to the retention check-in (calendar time) */
+  retentionCheckInAfter: string;
+}
+
+// weeks, days, hours, minutes, seconds (no years or months: their length varies), as libs/domain's parseIsoDuration
+const ISO_DURATION = /^P(?!$)(?:\d+(?:[.,]\d+)?W)?(?:\d+(?:[.,]\d+)?D)?(?:T(?!$)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?$/;
+
+function durationVar(env: Record<string, string | undefined>, name: string, fallback: string): string {
+  const raw = env[name]?.trim().toUpperCase();
+  if (!raw) return fallback;
+  if (!ISO_DURATION.test(raw)) throw new Error(`${name} must be an ISO 8601 duration in weeks, days, hours, minutes or seconds (e.g. P2D, PT2S), got "${env[name]}"`);
+  return raw;
 }
 
 export interface OutboundConfig {

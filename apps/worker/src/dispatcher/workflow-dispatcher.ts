@@ -1,9 +1,18 @@
 import { callIdOfStream, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { ReadModelDatabase, readCheckpoint, writeCheckpoint } from '@app/read-models';
-import { callEventSignal, SERVICE_CALL_WORKFLOW_TYPE, serviceCallWorkflowId } from '@app/workflows';
+import {
+  AFTERCARE_EVENTS,
+  AFTERCARE_START_EVENT,
+  AFTERCARE_WORKFLOW_TYPE,
+  AftercareDelays,
+  aftercareWorkflowId,
+  callEventSignal,
+  SERVICE_CALL_WORKFLOW_TYPE,
+  serviceCallWorkflowId,
+} from '@app/workflows';
 import { Logger } from '@nestjs/common';
-import { WorkflowClient } from '@temporalio/client';
+import { WorkflowClient, WorkflowNotFoundError } from '@temporalio/client';
 import { toCallEventMessage } from '../activities/service-call.activities';
 
 export const DISPATCHER_CHECKPOINT = 'workflow-dispatcher';
@@ -14,6 +23,8 @@ export interface DispatcherOptions {
   pollIntervalMs?: number;
   /** calls signalled at once (each call's own events stay in order) */
   maxConcurrentCalls?: number;
+  /** the delays the aftercare workflows start with (configuration); unset: no aftercare workflows (tests of the process alone) */
+  aftercare?: AftercareDelays;
 }
 
 /**
@@ -21,6 +32,10 @@ export interface DispatcherOptions {
  * call's first event and fed every later one. Checkpointed after each batch, so a crash redelivers at
  * most one batch (the workflow ignores versions it already has). Within a batch, calls are signalled
  * concurrently, each call's events in order.
+ *
+ * Two workflows per call: serviceCallWorkflow gets every event but its own (workflow actor), and the
+ * aftercare workflow is started by ServiceCallResolved (whoever resolved) and gets the later
+ * aftercare events of the call (any actor) while it runs; when it does not run, they are dropped.
  */
 export class WorkflowDispatcher {
   private readonly logger = new Logger('WorkflowDispatcher');
@@ -79,8 +94,7 @@ export class WorkflowDispatcher {
     const byCall = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       const callId = callIdOfStream(event.streamId);
-      // the workflow already has the events its own commands produced
-      if (!callId || event.metadata.actor === WORKFLOW_ACTOR) continue;
+      if (!callId || !(forServiceCallWorkflow(event) || this.forAftercare(event))) continue;
       byCall.set(callId, [...(byCall.get(callId) ?? []), event]);
     }
     const calls = [...byCall];
@@ -90,17 +104,47 @@ export class WorkflowDispatcher {
       for (let next = calls.shift(); next; next = calls.shift()) {
         const [callId, callEvents] = next;
         for (const event of callEvents) {
-          await this.client.signalWithStart(SERVICE_CALL_WORKFLOW_TYPE, {
-            workflowId: serviceCallWorkflowId(callId),
-            taskQueue: this.options.taskQueue,
-            args: [{ callId }],
-            signal: callEventSignal,
-            signalArgs: [toCallEventMessage(event)],
-          });
+          if (forServiceCallWorkflow(event)) {
+            await this.client.signalWithStart(SERVICE_CALL_WORKFLOW_TYPE, {
+              workflowId: serviceCallWorkflowId(callId),
+              taskQueue: this.options.taskQueue,
+              args: [{ callId }],
+              signal: callEventSignal,
+              signalArgs: [toCallEventMessage(event)],
+            });
+          }
+          if (this.forAftercare(event)) await this.toAftercare(callId, event);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(maxConcurrentCalls, calls.length) }, lane));
+  }
+
+  private forAftercare(event: RecordedEvent): boolean {
+    return this.options.aftercare !== undefined && AFTERCARE_EVENTS.has(event.type);
+  }
+
+  private async toAftercare(callId: string, event: RecordedEvent): Promise<void> {
+    const delays = this.options.aftercare;
+    if (!delays) return;
+    const message = toCallEventMessage(event);
+    if (event.type === AFTERCARE_START_EVENT) {
+      // a run that ended (reopened, or its round done) allows a new one with the same id (the default reuse policy)
+      await this.client.signalWithStart(AFTERCARE_WORKFLOW_TYPE, {
+        workflowId: aftercareWorkflowId(callId),
+        taskQueue: this.options.taskQueue,
+        args: [{ callId, ...delays }],
+        signal: callEventSignal,
+        signalArgs: [message],
+      });
+      return;
+    }
+    try {
+      await this.client.getHandle(aftercareWorkflowId(callId)).signal(callEventSignal, message);
+    } catch (error) {
+      // no aftercare runs for the call (never resolved, or its aftercare is over): nothing to tell
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -112,4 +156,9 @@ export class WorkflowDispatcher {
       };
     });
   }
+}
+
+/** serviceCallWorkflow already has the events its own commands produced. */
+function forServiceCallWorkflow(event: RecordedEvent): boolean {
+  return event.metadata.actor !== WORKFLOW_ACTOR;
 }

@@ -5,6 +5,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ServiceCallActivitiesService } from '../activities/service-call.activities';
+import { AftercareActivitiesService } from '../aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../dispatcher/workflow-dispatcher';
 import { prebuiltWorkflowBundle, workflowBundleOptions } from './workflow-bundle';
 
@@ -20,6 +21,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly activities: ServiceCallActivitiesService,
+    private readonly aftercare: AftercareActivitiesService,
     private readonly store: EventStore,
     private readonly readModels: ReadModelConnection,
   ) {}
@@ -34,11 +36,11 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       namespace: this.config.temporalNamespace,
       taskQueue: this.config.taskQueue,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { ...workflowBundleOptions() }),
-      activities: this.activities.asActivities(),
+      activities: { ...this.activities.asActivities(), ...this.aftercare.asActivities() },
     });
     this.running = this.worker.run();
     const client = new WorkflowClient({ connection: clientConnection, namespace: this.config.temporalNamespace });
-    this.dispatcher = new WorkflowDispatcher(this.store, this.readModels.db, client, { taskQueue: this.config.taskQueue });
+    this.dispatcher = new WorkflowDispatcher(this.store, this.readModels.db, client, { taskQueue: this.config.taskQueue, aftercare: this.config.aftercare });
     this.dispatcher.start();
     this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; dispatching from position ${this.dispatcher.checkpoint}`);
   }

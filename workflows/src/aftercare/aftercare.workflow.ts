@@ -1,0 +1,171 @@
+import { callExists, Channel, ContactPurpose, evolve, initialServiceCallState, ServiceCall, ServiceCallEvent, ServiceCallState } from '@app/domain';
+import { ActivityFailure, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ProcessCommand, ServiceCallActivities } from '../service-call/service-call.activities';
+import { DOMAIN_ERROR_TYPE } from '../service-call/service-call.activities';
+import { CallEventMessage, callEventSignal, callStateQuery } from '../service-call/service-call.messages';
+import type { AftercareActivities, AftercareWorkflowInput } from './aftercare.messages';
+import { durationMs, followUpDueAt } from './aftercare-schedule';
+
+const commands = proxyLocalActivities<ServiceCallActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '50ms', maximumInterval: '5s', nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
+});
+// Sends reach other systems: ordinary activities, retried with backoff; the ledger makes a retry send nothing twice.
+const outbound = proxyActivities<AftercareActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['PermanentSendError', DOMAIN_ERROR_TYPE] },
+});
+
+export const UNANSWERED_FOLLOW_UP = 'the follow-up was not answered';
+/** The history of a long aftercare (months of timers) stays small; past this many events the run continues as new. */
+const HISTORY_LIMIT = 2_000;
+
+/** The note that records a promise reminder: its prefix identifies it, so a new run never sends it twice. */
+export const promiseReminderNote = (call: ServiceCall, promisedBy: string, outcome: string): string =>
+  `Promise reminder (${promisedBy}): "${call.resolution?.agreedSolution ?? ''}" was promised by ${promisedBy} and is not carried out yet; the assignee${call.assignee ? ` (${call.assignee})` : ''} and the manager were told (${outcome}).`;
+const promiseReminderPrefix = (promisedBy: string) => `Promise reminder (${promisedBy}):`;
+
+/**
+ * The time-driven aftercare of a resolved call, one round per resolution (round n = the n-th
+ * ServiceCallResolved of the stream):
+ *  - follow-up: FOLLOW_UP_AFTER after the resolution (business days of the call's calendar), contact
+ *    `follow-up-<n>` on the customer's preferred channel, then wait FOLLOW_UP_ANSWER_TIMEOUT for
+ *    feedback: satisfied closes and unsatisfied reopens (the decider does both); no answer closes the
+ *    call as unanswered;
+ *  - retention check-in: RETENTION_CHECK_IN_AFTER after the resolution, also when CLOSED, contact `retention-check-in-<n>`;
+ *  - promise reminder: a resolution promised by a date that passes without being carried out tells the
+ *    assignee and the manager, recorded as an INTERNAL note.
+ * It folds the call's events like serviceCallWorkflow (signals from the dispatcher, its own commands'
+ * events, the stream to fill gaps) and derives everything from the folded call, so a new run (after
+ * continue-as-new, or a redelivered start) picks up where the last one stood. A reopened call ends it;
+ * the next resolution starts a new run.
+ */
+export async function aftercareWorkflow(input: AftercareWorkflowInput): Promise<void> {
+  const { callId } = input;
+  let state: ServiceCallState = initialServiceCallState;
+  let resolutions = 0;
+  const waiting = new Map<number, CallEventMessage>();
+  const receive = (events: readonly CallEventMessage[]) => {
+    for (const event of events) if (event.version > state.version) waiting.set(event.version, event);
+    for (let next = waiting.get(state.version + 1); next; next = waiting.get(state.version + 1)) {
+      waiting.delete(next.version);
+      if (next.type === 'ServiceCallResolved') resolutions++;
+      state = evolve(state, { type: next.type, data: next.data } as ServiceCallEvent);
+    }
+  };
+  setHandler(callEventSignal, (event) => receive([event]));
+  setHandler(callStateQuery, () => state);
+
+  const catchUp = async () => receive(await commands.loadCallEvents(callId, state.version));
+  const issue = async (command: ProcessCommand, key: string) => receive(await commands.issueCommand({ callId, command, idempotencyKey: key }));
+  const call = (): ServiceCall => {
+    if (!callExists(state)) throw new Error(`call ${callId} not found`);
+    return state;
+  };
+  const afterCare = () => callExists(state) && (state.status === 'RESOLVED' || state.status === 'CLOSED');
+
+  await catchUp(); // a run starts with a gap (its first signal is a later event): the stream says the rest
+  if (!afterCare()) return;
+  const round = resolutions;
+  const sameRound = () => afterCare() && resolutions === round;
+  const resolvedAt = new Date(call().resolvedAt ?? workflowInfo().startTime.toISOString());
+
+  /** Waits until `at` (workflow time) or until `stop` holds; true when the time came. */
+  const until = async (at: Date, stop: () => boolean): Promise<boolean> => {
+    for (;;) {
+      if (stop()) return false;
+      const left = at.getTime() - Date.now();
+      if (left <= 0) return true;
+      if (workflowInfo().historyLength > HISTORY_LIMIT) await continueAsNew<typeof aftercareWorkflow>(input);
+      // gaps (signals ahead of a missing version) are filled from the stream while waiting
+      if (waiting.size > 0) await catchUp();
+      else await condition(() => stop() || waiting.size > 0, left);
+    }
+  };
+
+  /** Schedules the contact, sends it and records the outcome; nothing again for a contact already recorded. */
+  const contact = async (contactId: string, purpose: ContactPurpose): Promise<void> => {
+    const existing = call().contacts.find((c) => c.id === contactId);
+    if (existing?.outcome !== undefined) return;
+    const channel = existing?.channel ?? contactChannel(call());
+    if (!existing) {
+      await issue({ type: 'ScheduleContact', data: { contactId, purpose, channel, scheduledFor: new Date(Date.now()).toISOString() } }, `schedule-contact:${contactId}`);
+    }
+    let outcome: string;
+    try {
+      ({ outcome } = await outbound.contactCustomer({ callId, contactId, purpose, channel }));
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      outcome = `FAILED: ${(error.cause?.message || error.message || 'the contact failed').slice(0, 400)}`;
+    }
+    await issue({ type: 'RecordContact', data: { contactId, outcome } }, `record-contact:${contactId}`);
+  };
+
+  const followUp = async (): Promise<void> => {
+    const contactId = `follow-up-${round}`;
+    const done = () => call().contacts.find((c) => c.id === contactId)?.outcome !== undefined;
+    // the answer is awaited from when the follow-up went out: this run's own time when it sent it
+    let sentAt: number | undefined;
+    if (!done()) {
+      const dueAt = followUpDueAt(resolvedAt, input.followUpAfter, call().slaPolicy?.businessHours ?? null);
+      // feedback given (or the call closed or reopened) before the follow-up makes it unnecessary
+      if (!(await until(dueAt, () => !sameRound() || call().status !== 'RESOLVED'))) return;
+      await contact(contactId, 'FOLLOW_UP');
+      sentAt = Date.now();
+    }
+    const contacted = call().contacts.find((c) => c.id === contactId);
+    if (!contacted?.sentAt) return;
+    const deadline = new Date((sentAt ?? new Date(contacted.sentAt).getTime()) + durationMs(input.followUpAnswerTimeout));
+    if (await until(deadline, () => !sameRound() || call().status !== 'RESOLVED')) {
+      await issue({ type: 'CloseServiceCall', data: { reason: UNANSWERED_FOLLOW_UP } }, `close-unanswered:${round}`);
+    }
+  };
+
+  const retentionCheckIn = async (): Promise<void> => {
+    const dueAt = new Date(resolvedAt.getTime() + durationMs(input.retentionCheckInAfter));
+    if (await until(dueAt, () => !sameRound())) await contact(`retention-check-in-${round}`, 'RETENTION_CHECK_IN');
+  };
+
+  /** Re-armed whenever the resolution changes its promise; ends once carried out, reminded, or the round is over. */
+  const promiseReminder = async (): Promise<void> => {
+    for (;;) {
+      if (!sameRound()) return;
+      const resolution = call().resolution;
+      const promisedBy = resolution && !resolution.implemented ? resolution.promisedBy : undefined;
+      if (!promisedBy) {
+        // nothing promised (yet): a later ResolutionRecorded may promise something
+        if (!(await waitForChange(() => !sameRound() || call().resolution !== resolution))) return;
+        continue;
+      }
+      const reminded = () => call().notes.some((n) => n.kind === 'INTERNAL' && n.text.startsWith(promiseReminderPrefix(promisedBy)));
+      if (reminded()) {
+        if (!(await waitForChange(() => !sameRound() || call().resolution !== resolution))) return;
+        continue;
+      }
+      if (!(await until(new Date(promisedBy), () => !sameRound() || call().resolution !== resolution))) continue;
+      const { outcome } = await outbound.sendPromiseReminder({ callId, promisedBy });
+      await issue({ type: 'AddNote', data: { kind: 'INTERNAL', text: promiseReminderNote(call(), promisedBy, outcome) } }, `promise-reminder:${promisedBy}`);
+    }
+  };
+
+  // the other tasks done: the promise task may wait for a change that never comes
+  let otherTasksDone = false;
+  const waitForChange = async (changed: () => boolean): Promise<boolean> => {
+    await condition(() => changed() || otherTasksDone || waiting.size > 0);
+    if (waiting.size > 0) await catchUp();
+    return !otherTasksDone || changed();
+  };
+
+  const promise = promiseReminder();
+  await Promise.all([followUp(), retentionCheckIn()]);
+  otherTasksDone = true;
+  await promise;
+  // resolved again (reopened and resolved) while this run handled the last round: the new round is a new run
+  if (afterCare() && resolutions !== round) await continueAsNew<typeof aftercareWorkflow>(input);
+}
+
+/** The customer's preferred channel; else e-mail if there is an address, a phone call if a number, else the channel they came on. */
+export function contactChannel(call: ServiceCall): Channel {
+  const customer = call.customer;
+  return customer.preferredChannel ?? (customer.email ? 'EMAIL' : customer.phone ? 'PHONE' : call.channel);
+}

@@ -11,6 +11,8 @@ export interface CallEventMessage {
 
 export interface ServiceCallWorkflowInput {
   callId: string;
+  /** history events after which a run continues as new (default 2,000; tests use less) */
+  historyLimit?: number;
 }
 
 export const callEventSignal = defineSignal<[CallEventMessage]>('callEvent');

@@ -240,7 +240,7 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
     // SLA records wait until the process's own commands are done: one local activity at a time keeps
     // the order of their results (and so the replay) the same whatever order they complete in
     const wakeAt = slaTimers && inFlight.size === 0 ? recordSla(slaNow()) : null;
-    if (slaTimers && inFlight.size === 0 && alertsInFlight.size === 0 && historyIsLong()) {
+    if (slaTimers && inFlight.size === 0 && alertsInFlight.size === 0 && historyIsLong(input.historyLimit ?? HISTORY_LIMIT)) {
       // nothing in flight: the new run reads the call from its stream and arms its timers again
       await continueAsNew<typeof serviceCallWorkflow>(input);
     }
@@ -266,9 +266,9 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   }
 }
 
-function historyIsLong(): boolean {
+function historyIsLong(limit: number): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT;
+  return info.continueAsNewSuggested || info.historyLength > limit;
 }
 
 function slaCommand(action: SlaAction): ProcessCommand {

@@ -43,9 +43,7 @@ describe('SLA alerts on the subscription and the webhook (e2e)', () => {
     await receiver?.stop();
   }, 60_000);
 
-  // Waits for H-D's part: SLA timers in serviceCallWorkflow and the worker's sendSlaAlert activity
-  // (WebhookSender), both in the working tree but not committed when this test was written.
-  it.skip(
+  it(
     'AT_RISK then BREACHED for each target, once each on the subscription and on the signed webhook; the call is escalated',
     e2e(async () => {
       // around the clock: first response within 3 s (AT_RISK at 2.4 s), resolution within 6 s (AT_RISK at 4.8 s)

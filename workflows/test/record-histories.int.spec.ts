@@ -13,7 +13,7 @@
 // the v2 files from the release that made failing automations FAIL their step.
 import { ServiceCall, StepStatus, WORKFLOW_ACTOR } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
-import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
+import { ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import { WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
@@ -194,6 +194,35 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     } finally {
       running.mockRestore();
     }
+  });
+
+  // Since v3 (sla-timers) the workflow records SLA states at their moments and sends alerts.
+  it('sla-timers: first response AT_RISK then BREACHED (+ escalation, alerts) in skipped time, a pause, then worked to RESOLVED (MET)', async () => {
+    await bus.execute(
+      new DefineSlaPolicyCommand(
+        { key: 'record-sla', category: 'record-sla', firstResponseTarget: 'PT1H', resolutionTarget: 'P5D', warnAt: 0.8 },
+        { actor: MANAGER },
+      ),
+    );
+    const { call } = await bus.execute(
+      new OpenServiceCallCommand(
+        { channel: 'EMAIL', category: 'record-sla', summary: 'No answer yet', customer: { name: 'Tim Timer', email: 'tim@example.com' } },
+        { actor: AGENT, idempotencyKey: `record-${++opened}` },
+      ),
+    );
+    const id = call.id;
+    await untilStep(id, 'record-complaint', 'READY');
+    await eventually('an SLA timer armed', async () => ((await workflowOf(id).fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes));
+    await t.env.sleep('61m');
+    await eventually('first response BREACHED', async () => (await streamOf(id)).some((e) => e.type === 'SlaBreached'), { timeoutMs: 30_000 });
+    await change(id, { type: 'WaitForCustomer', data: { reason: 'photos' } });
+    await change(id, { type: 'CustomerResponded', data: {} });
+    for (const step of ['record-complaint', 'confirm-understanding', 'inspect-problem', 'identify-cause', 'propose-solution', 'agree-solution']) {
+      await work(id, step);
+    }
+    for (const step of ['carry-out-solution', 'offer-compensation', 'confirm-with-customer']) await work(id, step);
+    await untilFinished(id);
+    await save('sla-timers', id);
   });
 
   it('caught-up: a new run for a call that progressed without it reads the stream and finishes the call', async () => {

@@ -11,7 +11,8 @@
 //   behaviour, list the new files in the first test below and commit them with the change.
 // - Check the guard is needed: remove it, and a history of the old behaviour must fail here. (Done
 //   for automation-failure-fails-step: unguarded, v1-automation-exhausted fails with "[TMPRL1100]
-//   Nondeterminism error: No command scheduled for event HistoryEvent(id: 31, ActivityTaskScheduled)".)
+//   Nondeterminism error: No command scheduled for event HistoryEvent(id: 31, ActivityTaskScheduled)".
+//   Done for sla-timers: unguarded, every v1 and v2 history fails with a nondeterminism error.)
 // - Record from the code that is deployed: the v1 files come from commit 3aeef65, recorded in a git
 //   worktree of that commit (`git worktree add /tmp/v1 3aeef65`, node_modules symlinked).
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
@@ -38,10 +39,12 @@ async function replay(workflowBundle: WorkflowBundle, names: readonly string[]) 
 }
 
 describe('recorded histories replay against the current workflow code', () => {
-  it('the histories of each release are committed: v1 (before process templates), v2', () => {
+  it('the histories of each release are committed: v1 (before process templates), v2, v3', () => {
     expect(files).toEqual(expect.arrayContaining(['v1-resolved.json', 'v1-paused.json', 'v1-automation-exhausted.json', 'v1-caught-up.json']));
     // v2: automations that fail FAIL their step (patch automation-failure-fails-step); retries and skips
     expect(files).toEqual(expect.arrayContaining(['v2-automation-failed-retried.json', 'v2-skipped-steps.json', 'v2-skipped-while-running.json']));
+    // v3: SLA timers (patch sla-timers): AT_RISK / BREACHED / MET, alerts, and the release's ordinary runs
+    expect(files).toEqual(expect.arrayContaining(['v3-resolved.json', 'v3-paused.json', 'v3-sla-timers.json']));
   });
 
   it('replays every recorded history without a nondeterminism error', async () => {

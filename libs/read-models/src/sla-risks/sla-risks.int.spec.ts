@@ -152,6 +152,19 @@ describe('slaRisks read model on real SQLite files', () => {
     expectStoredFiguresFresh();
   });
 
+  it('lists a call from the moment the workflow recorded it AT_RISK, when that is a little before this clock says so', async () => {
+    const call = await open(t(0)); // first response at risk 00:30 by the clock
+    await processor.execute(call, { type: 'RecordSlaAtRisk', data: { target: 'FIRST_RESPONSE', dueAt: t(60).toISOString() } }, { actor: 'workflow', now: t(29) });
+    const other = await open(t(0));
+    await processor.execute(other, { type: 'RecordSlaAtRisk', data: { target: 'FIRST_RESPONSE', dueAt: t(61).toISOString() } }, { actor: 'workflow', now: t(29) }); // not its due time
+    await settled();
+    expect(ids(t(28))).toEqual([]);
+    expect(ids(t(29))).toEqual([call]);
+    expect(ids(t(30)).sort()).toEqual([call, other].sort()); // the same due time: by id
+    for (const minute of [29, 30, 61]) expectAgreesWithCallSla(t(minute)); // (a query never comes before what it reads was recorded)
+    expectStoredFiguresFresh();
+  });
+
   it('is one walk of the due-time index, without sorting', () => {
     const plan = risks.plan().join('\n');
     expect(plan).toMatch(/USING INDEX service_calls_sla_due/);

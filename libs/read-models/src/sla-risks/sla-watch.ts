@@ -1,4 +1,4 @@
-import { computeSlaClock, DEFAULT_SLA_POLICY, ServiceCall } from '@app/domain';
+import { computeSlaClock, DEFAULT_SLA_POLICY, ServiceCall, SlaTarget } from '@app/domain';
 
 /**
  * What slaRisks needs of a call, stored with it so that the query is one index range: the earliest
@@ -29,15 +29,22 @@ export function slaWatchOf(call: ServiceCall): SlaWatch | null {
   // without `now` an open pause counts as ending where it began: the due times as of the pause's start
   const clock = computeSlaClock({ policy, receivedAt: new Date(call.receivedAt), pauses });
   const responded = call.firstRespondedAt ? Date.parse(call.firstRespondedAt) : undefined;
-  let targets: { atRiskAt: Date; dueAt: Date }[] = [{ atRiskAt: clock.resolutionAtRiskAt, dueAt: clock.resolutionDueAt }];
+  const recorded = call.slaEvents ?? [];
+  // an AT_RISK the workflow recorded for the due time the target still has counts from when it was recorded
+  // (the workflow's clock may run a little ahead of this reader's; callSla shows it so too)
+  const atRisk = (target: SlaTarget, atRiskAt: Date, dueAt: Date): Date => {
+    const record = recorded.find((r) => r.kind === 'AT_RISK' && r.target === target && r.dueAt === dueAt.toISOString());
+    return record && Date.parse(record.at) < atRiskAt.getTime() ? new Date(record.at) : atRiskAt;
+  };
+  let targets: { atRiskAt: Date; dueAt: Date }[] = [{ atRiskAt: atRisk('RESOLUTION', clock.resolutionAtRiskAt, clock.resolutionDueAt), dueAt: clock.resolutionDueAt }];
   const firstDue = clock.firstResponseDueAt;
   if (firstDue && clock.firstResponseAtRiskAt && (responded === undefined || responded > firstDue.getTime())) {
-    targets.push({ atRiskAt: clock.firstResponseAtRiskAt, dueAt: firstDue });
+    targets.push({ atRiskAt: atRisk('FIRST_RESPONSE', clock.firstResponseAtRiskAt, firstDue), dueAt: firstDue });
   }
   const pausedSince = clock.pausedSince?.getTime();
   if (pausedSince !== undefined) targets = targets.filter((t) => t.dueAt.getTime() <= pausedSince);
   // a breach the workflow recorded stays a breach (as callSla shows it), whatever moved since
-  for (const breach of (call.slaEvents ?? []).filter((r) => r.kind === 'BREACHED')) {
+  for (const breach of recorded.filter((r) => r.kind === 'BREACHED')) {
     const dueAt = new Date(breach.dueAt);
     targets.push({ atRiskAt: dueAt, dueAt });
   }

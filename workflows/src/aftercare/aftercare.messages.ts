@@ -42,6 +42,8 @@ export interface AftercareActivities {
   contactCustomer(input: { callId: string; contactId: string; purpose: ContactPurpose; channel: Channel }): Promise<{ outcome: string }>;
   /** Tells the assignee and the manager (signed webhook, alert id `promise:<callId>:<promisedBy>`, once) that a promised date passed. */
   sendPromiseReminder(input: { callId: string; promisedBy: string }): Promise<{ outcome: string }>;
+  /** Tells the manager (signed webhook, alert id `feedback:<callId>:<round>`, once) that the customer was not satisfied and the call is reopened. */
+  sendUnsatisfiedFeedbackAlert(input: { callId: string; round: number }): Promise<{ outcome: string }>;
 }
 
 export type { CallEventMessage };

@@ -103,13 +103,16 @@ test('the follow-up goes out two days after resolution by e-mail, once; satisfie
   expect(smtp.received.slice(before).filter((m) => m.parsed.subject?.includes(trackingCode))).toHaveLength(1);
 }, 60_000);
 
-test('unsatisfied feedback reopens the call and ends the aftercare', async () => {
+test('unsatisfied feedback reopens the call, tells the manager by webhook and ends the aftercare', async () => {
   const callId = await resolvedCall();
   await t.env.sleep(days(2));
   await followUpSent(callId);
   await feedback(callId, { satisfied: false, score: 2, comment: 'still leaks' });
   expect((await t.callOf(callId)).status).not.toMatch(/RESOLVED|CLOSED/);
   await expect(aftercareResult(callId)).resolves.toBeUndefined();
+  const alerts = receiver.requests.filter((r) => r.headers['idempotency-key'] === `feedback:${callId}:1`);
+  expect(alerts).toHaveLength(1);
+  expect(JSON.parse(alerts[0].rawBody)).toMatchObject({ type: 'UNSATISFIED_FEEDBACK', data: { callId, score: 2, comment: 'still leaks' } });
   const call = await t.callOf(callId);
   expect(call.contacts.map((c) => c.id)).toEqual(['follow-up-1']);
   expect(call.status).not.toBe('CLOSED');

@@ -11,8 +11,9 @@ const commands = proxyLocalActivities<ServiceCallActivities>({
   retry: { initialInterval: '50ms', maximumInterval: '5s', nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });
 // Sends reach other systems: ordinary activities, retried with backoff; the ledger makes a retry send nothing twice.
+// A webhook delivery may use all its attempts (5 x 30 s + backoff by default): the timeout is longer than that.
 const outbound = proxyActivities<AftercareActivities>({
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '4m',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['PermanentSendError', DOMAIN_ERROR_TYPE] },
 });
 
@@ -30,8 +31,8 @@ const promiseReminderPrefix = (promisedBy: string) => `Promise reminder (${promi
  * ServiceCallResolved of the stream):
  *  - follow-up: FOLLOW_UP_AFTER after the resolution (business days of the call's calendar), contact
  *    `follow-up-<n>` on the customer's preferred channel, then wait FOLLOW_UP_ANSWER_TIMEOUT for
- *    feedback: satisfied closes and unsatisfied reopens (the decider does both); no answer closes the
- *    call as unanswered;
+ *    feedback: satisfied closes and unsatisfied reopens (the decider does both; the manager is told by
+ *    webhook, alert id `feedback:<callId>:<round>`); no answer closes the call as unanswered;
  *  - retention check-in: RETENTION_CHECK_IN_AFTER after the resolution, also when CLOSED, contact `retention-check-in-<n>`;
  *  - promise reminder: a resolution promised by a date that passes without being carried out tells the
  *    assignee and the manager, recorded as an INTERNAL note.
@@ -160,6 +161,11 @@ export async function aftercareWorkflow(input: AftercareWorkflowInput): Promise<
   await Promise.all([followUp(), retentionCheckIn()]);
   otherTasksDone = true;
   await promise;
+  // not satisfied: the decider reopened the call; the manager hears of it
+  const feedback = callExists(state) ? state.feedback[state.feedback.length - 1] : undefined;
+  if (!afterCare() && feedback && !feedback.satisfied && feedback.at >= resolvedAt.toISOString()) {
+    await outbound.sendUnsatisfiedFeedbackAlert({ callId, round });
+  }
   // resolved again (reopened and resolved) while this run handled the last round: the new round is a new run
   if (afterCare() && resolutions !== round) await continueAsNew<typeof aftercareWorkflow>(input);
 }

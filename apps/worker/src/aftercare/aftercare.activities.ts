@@ -61,6 +61,24 @@ export class AftercareActivitiesService implements AftercareActivities {
     return { outcome: result.outcome };
   }
 
+  async sendUnsatisfiedFeedbackAlert(input: { callId: string; round: number }): Promise<{ outcome: string }> {
+    const call = await this.callOf(input.callId);
+    const feedback = call.feedback[call.feedback.length - 1];
+    const result = await this.webhooks.send({
+      id: `feedback:${input.callId}:${input.round}`,
+      type: 'UNSATISFIED_FEEDBACK',
+      data: {
+        callId: call.id,
+        trackingCode: call.trackingCode,
+        assignee: call.assignee ?? null,
+        status: call.status,
+        score: feedback?.score ?? null,
+        comment: feedback?.comment ?? null,
+      },
+    });
+    return { outcome: result.outcome };
+  }
+
   private async callOf(callId: string): Promise<ServiceCall> {
     const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
     if (!callExists(call)) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${callId} not found`, nonRetryable: true });
@@ -68,6 +86,10 @@ export class AftercareActivitiesService implements AftercareActivities {
   }
 
   asActivities(): AftercareActivities {
-    return { contactCustomer: this.contactCustomer.bind(this), sendPromiseReminder: this.sendPromiseReminder.bind(this) };
+    return {
+      contactCustomer: this.contactCustomer.bind(this),
+      sendPromiseReminder: this.sendPromiseReminder.bind(this),
+      sendUnsatisfiedFeedbackAlert: this.sendUnsatisfiedFeedbackAlert.bind(this),
+    };
   }
 }

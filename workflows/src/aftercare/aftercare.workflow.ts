@@ -1,12 +1,15 @@
 import { callExists, Channel, ContactPurpose, evolve, initialServiceCallState, ServiceCall, ServiceCallEvent, ServiceCallState } from '@app/domain';
-import { ActivityFailure, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ProcessCommand, ServiceCallActivities } from '../service-call/service-call.activities';
 import { DOMAIN_ERROR_TYPE } from '../service-call/service-call.activities';
 import { CallEventMessage, callEventSignal, callStateQuery } from '../service-call/service-call.messages';
 import type { AftercareActivities, AftercareWorkflowInput } from './aftercare.messages';
 import { durationMs, followUpDueAt } from './aftercare-schedule';
 
-const commands = proxyLocalActivities<ServiceCallActivities>({
+// Ordinary activities, not local ones: the aftercare issues a handful of commands over weeks, and an
+// ordinary activity's result is in the history, so a worker that dropped the run from its cache while a
+// signal came in never has to wait out a workflow task timeout to learn it again.
+const commands = proxyActivities<ServiceCallActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '50ms', maximumInterval: '5s', nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });

@@ -7,7 +7,10 @@ import { HttpTestReceiver } from '../../../libs/outbound/src/testing/http-test-r
 import { SmtpTestServer } from '../../../libs/outbound/src/testing/smtp-test-server';
 import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { eventually, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
+import { historyToJson } from '../../test/history-json';
 import type { ProcessCommand } from '../service-call/service-call.activities';
 import { aftercareWorkflowId } from './aftercare.messages';
 import { UNANSWERED_FOLLOW_UP } from './aftercare.workflow';
@@ -81,6 +84,17 @@ const contactOf = (call: ServiceCall, id: string) => call.contacts.find((c) => c
 const followUpSent = (callId: string) => until(callId, 'follow-up recorded', (c) => contactOf(c, 'follow-up-1')?.outcome !== undefined);
 const aftercareResult = (callId: string) => t.env.client.workflow.getHandle(aftercareWorkflowId(callId)).result();
 
+/**
+ * RECORD_HISTORIES=aftercare-v<n> writes the finished run's history to workflows/test/histories/<label>-<scenario>.json,
+ * which service-call.replay.int.spec.ts replays against the current code with every other recorded history.
+ */
+async function recordHistory(callId: string, scenario: string): Promise<void> {
+  const label = process.env.RECORD_HISTORIES;
+  if (!label?.startsWith('aftercare-')) return;
+  const history = await t.env.client.workflow.getHandle(aftercareWorkflowId(callId)).fetchHistory();
+  fs.writeFileSync(path.join(__dirname, '../../test/histories', `${label}-${scenario}.json`), historyToJson(history) + '\n');
+}
+
 test('the follow-up goes out two days after resolution by e-mail, once; satisfied feedback closes the call (resolved by a person)', async () => {
   const callId = await resolvedCall(undefined, { byWorkflow: false });
   const { trackingCode } = await t.callOf(callId);
@@ -112,6 +126,7 @@ test('unsatisfied feedback reopens the call, tells the manager by webhook and en
   await feedback(callId, { satisfied: false, score: 2, comment: 'still leaks' });
   expect((await t.callOf(callId)).status).not.toMatch(/RESOLVED|CLOSED/);
   await expect(aftercareResult(callId)).resolves.toBeUndefined();
+  await recordHistory(callId, 'unsatisfied');
   const alerts = receiver.requests.filter((r) => r.headers['idempotency-key'] === `feedback:${callId}:1`);
   expect(alerts).toHaveLength(1);
   expect(JSON.parse(alerts[0].rawBody)).toMatchObject({ type: 'UNSATISFIED_FEEDBACK', data: { callId, score: 2, comment: 'still leaks' } });
@@ -133,6 +148,11 @@ test('a follow-up nobody answers closes the call as unanswered after FOLLOW_UP_A
   await until(callId, 'closed as unanswered', (c) => c.status === 'CLOSED');
   const closed = (await t.streamOf(callId)).find((e) => e.type === 'ServiceCallClosed');
   expect(closed?.data).toMatchObject({ reason: UNANSWERED_FOLLOW_UP, by: 'workflow' });
+  // then the check-in, and the run ends
+  await t.env.sleep(days(22));
+  await until(callId, 'check-in recorded', (c) => contactOf(c, 'retention-check-in-1')?.outcome !== undefined);
+  await expect(aftercareResult(callId)).resolves.toBeUndefined();
+  await recordHistory(callId, 'unanswered');
 }, 60_000);
 
 test('the retention check-in goes out 30 days after resolution, also to a call already CLOSED; then the aftercare ends', async () => {
@@ -147,6 +167,7 @@ test('the retention check-in goes out 30 days after resolution, also to a call a
   expect(call.contacts).toEqual([expect.objectContaining({ id: 'retention-check-in-1', purpose: 'RETENTION_CHECK_IN', channel: 'EMAIL', outcome: 'SENT' })]);
   expect(smtp.received.filter((m) => m.parsed.subject?.includes(call.trackingCode))).toHaveLength(1);
   await expect(aftercareResult(callId)).resolves.toBeUndefined();
+  await recordHistory(callId, 'closed-check-in');
 }, 60_000);
 
 test('a promised date that passes without the solution carried out reminds the assignee and the manager, once', async () => {
@@ -161,6 +182,10 @@ test('a promised date that passes without the solution carried out reminds the a
   expect(alerts).toHaveLength(1);
   expect(JSON.parse(alerts[0].rawBody)).toMatchObject({ id: alertId, type: 'PROMISE_REMINDER', data: { callId, promisedBy } });
   expect(call.notes.find((n) => n.text.startsWith('Promise reminder'))).toMatchObject({ kind: 'INTERNAL', author: 'workflow' });
+  await t.env.sleep(days(31));
+  await expect(aftercareResult(callId)).resolves.toBeUndefined();
+  await recordHistory(callId, 'promise-reminder');
+  expect(receiver.requests.filter((r) => r.headers['idempotency-key'] === alertId)).toHaveLength(1);
 }, 60_000);
 
 test('a promise carried out in time sends no reminder', async () => {

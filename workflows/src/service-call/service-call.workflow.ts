@@ -14,6 +14,7 @@ import {
 } from '@app/domain';
 import {
   ActivityFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
@@ -210,7 +211,18 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
     alertsInFlight.add(sent);
   };
 
-  while (!isFinished(state)) {
+  for (;;) {
+    if (isFinished(state)) {
+      if (!slaTimers) break;
+      // a resolution in time is MET; what is still being recorded or sent is finished before the run
+      // ends. A reopen that arrives meanwhile goes on in this run (its signal is not lost).
+      recordSla(slaNow());
+      // everything in flight, the process's own commands too: the run never ends under a running local activity
+      const slaBusy = () => inFlight.size > 0 || alertsInFlight.size > 0;
+      await condition(() => !slaBusy() || !isFinished(state));
+      if (isFinished(state) && !slaBusy()) break;
+      continue;
+    }
     if ((waiting.size > 0 || !callExists(state)) && loadedAtVersion !== state.version) {
       // a gap in the versions: read the missing events from the stream instead of waiting for them
       loadedAtVersion = state.version;
@@ -250,7 +262,9 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
     // started and cancelled within one workflow task held open by local activities).
     if (wakeAt !== null && !armedFor.has(wakeAt)) {
       armedFor.add(wakeAt);
-      void sleep(Math.max(1, wakeAt - Date.now())).then(() => {
+      // outside the root scope: the run may end (or be evicted from the cache) with timers pending, and
+      // they must then simply be dropped, never cancelled (a cancel would be a command of its own)
+      void CancellationScope.nonCancellable(() => sleep(Math.max(1, wakeAt - Date.now()))).then(() => {
         armedFor.delete(wakeAt);
         firedUpTo = Math.max(firedUpTo, wakeAt);
         changed = true;
@@ -258,11 +272,6 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
     }
     changed = false;
     await condition(() => changed);
-  }
-  if (slaTimers) {
-    // a resolution in time is MET; what is still being recorded or sent is finished before the run ends
-    recordSla(slaNow());
-    await condition(() => ![...inFlight].some((key) => key.startsWith('sla-')) && alertsInFlight.size === 0);
   }
 }
 

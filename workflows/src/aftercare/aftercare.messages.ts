@@ -20,7 +20,11 @@ export interface AftercareWorkflowInput extends AftercareDelays {
 export const aftercareWorkflowId = (callId: string): string => `aftercare-${callId}`;
 export const AFTERCARE_WORKFLOW_TYPE = 'aftercareWorkflow';
 
-/** The events the aftercare cares about; ServiceCallResolved starts it (signal-with-start), the rest only signal it. */
+/**
+ * The events the aftercare cares about; ServiceCallResolved starts it (signal-with-start), the rest only
+ * signal it. Notes are not among them (the dispatcher would ask Temporal for an aftercare run for every
+ * note of every open call): the run learns its own reminder note from its command, the rest from the stream.
+ */
 export const AFTERCARE_START_EVENT = 'ServiceCallResolved';
 export const AFTERCARE_EVENTS: ReadonlySet<string> = new Set([
   'ServiceCallResolved',
@@ -30,7 +34,6 @@ export const AFTERCARE_EVENTS: ReadonlySet<string> = new Set([
   'ResolutionRecorded',
   'ContactScheduled',
   'CustomerContacted',
-  'NoteAdded',
 ]);
 
 export interface AftercareActivities {

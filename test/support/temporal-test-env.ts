@@ -140,7 +140,9 @@ export async function startWorkflowTestEnv(
 export function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 10_000, intervalMs = 10 } = {},
+  // 30 s: a run without a cache (maxCachedWorkflows 0) that gets a signal while a local activity runs
+  // waits out one workflow task timeout (10 s) on the test server; that alone must not fail a test
+  { timeoutMs = 30_000, intervalMs = 10 } = {},
 ): Promise<T> {
   return waitFor(probe, timeoutMs, { intervalMs, description: what });
 }

@@ -117,12 +117,17 @@ describe('skip, fail, retry and notes over HTTP (e2e)', () => {
 
       // the phase waits: nothing after it becomes READY, however long we look
       await sleep(1_000);
-      const held = await detailed(call.id);
-      expect(held.version).toBe(failed.version);
+      // (the start was the first response: the workflow records it as met, SlaMet, on its own)
+      const held = await waitFor(async () => {
+        const c = await detailed(call.id);
+        return c.history.some((e) => e.type === 'SlaMet') ? c : undefined;
+      }, 15_000, { description: 'the first response recorded as met' });
+      // nothing but the workflow's SLA record of the first response (SlaMet) came after the failure
+      expect(held.history.filter((e) => e.version > failed.version).every((e) => e.type.startsWith('Sla'))).toBe(true);
       expect(step(held, 'confirm-understanding').status).toBe('PENDING');
       expect(held.phases.map((p) => p.status)).toEqual(['ACTIVE', 'PENDING', 'PENDING']);
 
-      const retried = (await integrator.ok<{ retryStep: DetailedCall }>(RETRY, { callId: call.id, stepKey: 'record-complaint', expectedVersion: failed.version })).retryStep;
+      const retried = (await integrator.ok<{ retryStep: DetailedCall }>(RETRY, { callId: call.id, stepKey: 'record-complaint', expectedVersion: held.version })).retryStep;
       expect(step(retried, 'record-complaint')).toMatchObject({ status: 'READY', attempt: 2, outcome: null, failedAt: null });
       await completeStep(agent, call.id, 'record-complaint', { outcome: 'called back, recorded' });
       const moved = await untilStep(call.id, 'confirm-understanding', 'READY');
@@ -204,7 +209,11 @@ describe('skip, fail, retry and notes over HTTP (e2e)', () => {
       expect(new Set(feedback.notes.map((n) => n.id)).size).toBe(3);
       for (const note of feedback.notes) expect(Date.parse(note.at)).not.toBeNaN();
 
-      const read = await detailed(call.id);
+      // the meeting note was the first response: the workflow records it as met (SlaMet); wait for that so the call holds still
+      const read = await waitFor(async () => {
+        const c = await detailed(call.id);
+        return c.history.some((e) => e.type === 'SlaMet') ? c : undefined;
+      }, 15_000, { description: 'the first response recorded as met' });
       expect(read.notes).toEqual(feedback.notes);
       const logged = read.history.filter((e) => e.type === 'NoteAdded').map(dataOf);
       expect(logged.map((d) => [d.kind, d.author])).toEqual([

@@ -1,5 +1,5 @@
 // `npm run bench`: performance of the embedded default on this machine (issue 2, item 12; issue 3's
-// read side). Two sections, each on its own product run; BENCH_ONLY=write or BENCH_ONLY=read runs one.
+// read side, SLA timers). Three sections, each on its own product run; BENCH_ONLY=write|read|sla runs one.
 //
 // Write side: starts the product exactly as `npm start` does (node scripts/start.mjs, fresh temporary
 // DATA_DIR, its own ports) and runs, in this order:
@@ -34,7 +34,8 @@
 //   BENCH_POLL_MS (5)             client-view polling interval     BENCH_SETTLE_TIMEOUT_SECONDS (120)
 //   BENCH_DRAIN_TIMEOUT_SECONDS (60) how long to watch the backlog drain after the load
 //   BENCH_PORT (3200), BENCH_TEMPORAL_PORT (7400), BENCH_TEMPORAL_UI_PORT (8400)
-//   BENCH_ONLY (both)             write | read: run one section only
+//   BENCH_ONLY (all)              write | read | sla: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_SLA_CALLS (2000), BENCH_SLA_FIRST_RESPONSE (PT3M), BENCH_SLA_RESOLUTION (PT4M), BENCH_SLA_GRACE_SECONDS (20)
 //   BENCH_READ_CALLS (10000)      calls seeded for the read side   BENCH_READ_CLIENTS (8)
 //   BENCH_READ_SECONDS (20)       measured read load               BENCH_READ_DAYS (30) calls opened over so many days
 //   BENCH_READ_CATCH_UP_TIMEOUT_SECONDS (600) how long the projector may take to build the read models
@@ -53,6 +54,7 @@ import { DEPENDENT_STEP, FIRST_STEP, openEventLog } from './bench/event-log.mjs'
 import { GraphQLClient } from './bench/graphql.mjs';
 import { CpuMeter, machineCpu, memory } from './bench/procfs.mjs';
 import { portInUse, startProduct } from './bench/product.mjs';
+import { slaSide } from './bench/sla-side.mjs';
 import { readSide } from './bench/read-side.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
 
@@ -89,7 +91,13 @@ const cfg = {
   json: process.env.BENCH_JSON || undefined,
   keepData: process.env.BENCH_KEEP_DATA === '1',
   strict: process.env.BENCH_STRICT === '1',
-  only: oneOfEnv('BENCH_ONLY', ['write', 'read']),
+  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla']),
+  sla: {
+    calls: numEnv('BENCH_SLA_CALLS', 2000, 1),
+    firstResponse: process.env.BENCH_SLA_FIRST_RESPONSE || 'PT3M',
+    resolution: process.env.BENCH_SLA_RESOLUTION || 'PT4M',
+    graceSeconds: numEnv('BENCH_SLA_GRACE_SECONDS', 20, 1),
+  },
   read: {
     calls: numEnv('BENCH_READ_CALLS', 10_000, 1),
     clients: numEnv('BENCH_READ_CLIENTS', 8, 1),
@@ -353,11 +361,11 @@ async function main() {
   machine.busyBeforeStartPct = round(await machineBusy(), 0);
   say(`          load average ${machine.loadAverage.join(' ')}; busy before start: ${pct(machine.busyBeforeStartPct)} of all cores (others' work disturbs the figures)`);
   say(`config    SQLite synchronous=${config.sqliteSynchronous} (${config.sqliteSynchronousSource}); read-your-writes wait <= ${config.readYourWritesTimeoutMs} ms`);
-  say(`sections  ${cfg.only ?? 'write and read'}`);
+  say(`sections  ${cfg.only ?? 'write, read and sla'}`);
 
   const results = {};
-  if (cfg.only !== 'read') results.write = await writeSide(machine, config);
-  if (cfg.only !== 'write') {
+  if (cfg.only === undefined || cfg.only === 'write') results.write = await writeSide(machine, config);
+  if (cfg.only === undefined || cfg.only === 'read') {
     results.read = await readSide({
       root: ROOT,
       cfg: cfg.read,
@@ -369,8 +377,20 @@ async function main() {
     await cleanUp();
   }
 
+  if (cfg.only === undefined || cfg.only === 'sla') {
+    results.sla = await slaSide({
+      root: ROOT,
+      cfg: { ...cfg.sla, port: cfg.port, progressSeconds: Math.max(cfg.progressSeconds, 5) },
+      say,
+      setWorkDir: (dir) => (workDir = dir),
+      launch: (dataDir) => launchProduct(dataDir),
+    });
+    say('');
+    await cleanUp();
+  }
+
   if (cfg.json) {
-    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}) };
+    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}) };
     fs.writeFileSync(cfg.json, `${JSON.stringify(result, (_, v) => (typeof v === 'number' ? round(v, 2) : v), 2)}\n`);
     say(`[bench] results written to ${cfg.json}`);
   }

@@ -73,6 +73,7 @@ export async function slaSide({ root, cfg, say, launch, setWorkDir }) {
   const lastDue = Date.parse(receivedAt) + isoMs(cfg.resolution);
   const firstMoment = Date.parse(receivedAt) + 0.8 * isoMs(cfg.firstResponse);
   let lastSay = 0;
+  let warned = false;
   for (;;) {
     const started = running.get();
     const t = Date.now();
@@ -81,7 +82,10 @@ export async function slaSide({ root, cfg, say, launch, setWorkDir }) {
       say(`[sla] ${started} of ${cfg.calls} workflows running; ${count.get()} SLA alerts recorded; ${Math.round((lastDue - t) / 1000)} s to the last due moment`);
       lastSay = now();
     }
-    if (t < firstMoment && started < cfg.calls && t > firstMoment - 5000) say('[sla] warning: not every workflow is running before the first due moment');
+    if (!warned && started < cfg.calls && t > firstMoment - 5000) {
+      warned = true;
+      say('[sla] warning: not every workflow is running before the first due moment');
+    }
     await sleep(1000);
   }
   const mem = {
@@ -94,7 +98,7 @@ export async function slaSide({ root, cfg, say, launch, setWorkDir }) {
   for (const row of recorded.all()) {
     const key = `${row.type} ${row.target}`;
     const lags = byMoment.get(key) ?? [];
-    lags.push(Date.parse(row.recordedAt) - Date.parse(row.dueAt) - (row.type === 'SlaAtRisk' ? 0 : 0));
+    lags.push(Date.parse(row.recordedAt) - Date.parse(row.dueAt));
     byMoment.set(key, lags);
   }
   events.close();

@@ -42,31 +42,13 @@ export class ReadModelsModule {
       inject: [AppConfig],
       useFactory: (config: AppConfig): ReadModelConnection => ({ db: openReadModelDatabase(config.readModelPath) }),
     };
-    const store = {
-      provide: ServiceCallSummariesStore,
+    // every store is a plain class over the database handle
+    const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore];
+    const storeProviders = stores.map((Store) => ({
+      provide: Store,
       inject: [ReadModelConnection],
-      useFactory: (c: ReadModelConnection) => new ServiceCallSummariesStore(c.db),
-    };
-    const phaseBoard = {
-      provide: PhaseBoardStore,
-      inject: [ReadModelConnection],
-      useFactory: (c: ReadModelConnection) => new PhaseBoardStore(c.db),
-    };
-    const templates = {
-      provide: ProcessTemplatesStore,
-      inject: [ReadModelConnection],
-      useFactory: (c: ReadModelConnection) => new ProcessTemplatesStore(c.db),
-    };
-    const slaPolicies = {
-      provide: SlaPoliciesStore,
-      inject: [ReadModelConnection],
-      useFactory: (c: ReadModelConnection) => new SlaPoliciesStore(c.db),
-    };
-    const slaRisks = {
-      provide: SlaRisksStore,
-      inject: [ReadModelConnection],
-      useFactory: (c: ReadModelConnection) => new SlaRisksStore(c.db),
-    };
+      useFactory: (c: ReadModelConnection) => new Store(c.db),
+    }));
     const projector = {
       provide: Projector,
       inject: [ReadModelConnection, EventStore],
@@ -74,8 +56,8 @@ export class ReadModelsModule {
     };
     return {
       module: ReadModelsModule,
-      providers: [connection, store, templates, phaseBoard, slaPolicies, slaRisks, ...(options.project ? [projector, ProjectorLifecycle] : [])],
-      exports: [ReadModelConnection, ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, ...(options.project ? [Projector] : [])],
+      providers: [connection, ...storeProviders, ...(options.project ? [projector, ProjectorLifecycle] : [])],
+      exports: [ReadModelConnection, ...stores, ...(options.project ? [Projector] : [])],
     };
   }
 }

@@ -1,12 +1,9 @@
 import { ServiceCall, ServiceCallEvent, WORKFLOW_ACTOR } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { Projector } from '@app/read-models';
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { FanOut, SubscriberQueue } from '../fan-out';
+import { Injectable } from '@nestjs/common';
+import { ProjectedAlerts } from '../projected-alerts';
 import { ProcessAlert } from './process-alert.model';
-
-/** Alerts a manager may have queued; one who reads slower loses the oldest first. */
-export const ALERTS_PER_SUBSCRIBER = 256;
 
 type StepFailed = Extract<ServiceCallEvent, { type: 'StepFailed' }>;
 
@@ -27,41 +24,10 @@ export function processAlertOf(event: RecordedEvent, call: ServiceCall | undefin
   };
 }
 
-/**
- * Tells managers when a process needs them, as the projector applies the events. Other kinds of
- * alerts (the SLA issue's slaAlerts) follow the same shape: a FanOut fed from the projector, and a
- * subscription resolver that hands out its queues.
- */
+/** Tells managers when a process needs them: one alert per failed step. */
 @Injectable()
-export class ProcessAlerts implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('ProcessAlerts');
-  private readonly fanOut = new FanOut<ProcessAlert>({ limit: ALERTS_PER_SUBSCRIBER, overflow: 'drop-oldest' });
-  private stopListening?: () => void;
-
-  constructor(private readonly projector: Projector) {}
-
-  onModuleInit(): void {
-    this.stopListening = this.projector.onProjected((event, call) => {
-      // runs inside the projector's loop: never throw there
-      try {
-        const alert = processAlertOf(event, call);
-        if (alert) this.fanOut.publish(alert);
-      } catch (error) {
-        this.logger.error(`could not publish an alert for event ${event.position}: ${String(error)}`);
-      }
-    });
-  }
-
-  onModuleDestroy(): void {
-    this.stopListening?.();
-    this.fanOut.closeAll();
-  }
-
-  subscribe(): SubscriberQueue<ProcessAlert> {
-    return this.fanOut.subscribe();
-  }
-
-  get subscriberCount(): number {
-    return this.fanOut.subscriberCount;
+export class ProcessAlerts extends ProjectedAlerts<ProcessAlert> {
+  constructor(projector: Projector) {
+    super(projector, 'ProcessAlerts', processAlertOf);
   }
 }

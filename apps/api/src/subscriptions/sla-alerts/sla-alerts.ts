@@ -1,9 +1,8 @@
 import { ServiceCall, ServiceCallEvent } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { Projector } from '@app/read-models';
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { FanOut, SubscriberQueue } from '../fan-out';
-import { ALERTS_PER_SUBSCRIBER } from '../process-alerts/process-alerts';
+import { Injectable } from '@nestjs/common';
+import { ProjectedAlerts } from '../projected-alerts';
 import { SlaAlert } from './sla-alert.model';
 
 type SlaEvent = Extract<ServiceCallEvent, { type: 'SlaAtRisk' | 'SlaBreached' }>;
@@ -37,44 +36,18 @@ export function slaAlertOf(event: RecordedEvent, call: ServiceCall | undefined):
  * process even if the same alert were recorded twice.
  */
 @Injectable()
-export class SlaAlerts implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('SlaAlerts');
-  private readonly fanOut = new FanOut<SlaAlert>({ limit: ALERTS_PER_SUBSCRIBER, overflow: 'drop-oldest' });
+export class SlaAlerts extends ProjectedAlerts<SlaAlert> {
   /** recently sent ids in sending order (a Set keeps insertion order: the first is the oldest) */
   private readonly sent = new Set<string>();
-  private stopListening?: () => void;
 
-  constructor(private readonly projector: Projector) {}
-
-  onModuleInit(): void {
-    this.stopListening = this.projector.onProjected((event, call) => {
-      // runs inside the projector's loop: never throw there
-      try {
-        const alert = slaAlertOf(event, call);
-        if (alert) this.publish(alert);
-      } catch (error) {
-        this.logger.error(`could not publish an SLA alert for event ${event.position}: ${String(error)}`);
-      }
-    });
+  constructor(projector: Projector) {
+    super(projector, 'SlaAlerts', slaAlertOf);
   }
 
-  onModuleDestroy(): void {
-    this.stopListening?.();
-    this.fanOut.closeAll();
-  }
-
-  publish(alert: SlaAlert): void {
+  override publish(alert: SlaAlert): void {
     if (this.sent.has(alert.alertId)) return;
     this.sent.add(alert.alertId);
     if (this.sent.size > REMEMBERED_ALERT_IDS) this.sent.delete(this.sent.values().next().value as string);
-    this.fanOut.publish(alert);
-  }
-
-  subscribe(): SubscriberQueue<SlaAlert> {
-    return this.fanOut.subscribe();
-  }
-
-  get subscriberCount(): number {
-    return this.fanOut.subscriberCount;
+    super.publish(alert);
   }
 }

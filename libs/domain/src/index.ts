@@ -20,3 +20,4 @@ export * from './sla/business-clock';
 export * from './sla/sla-policy';
 export * from './sla/sla-policy.events';
 export * from './sla/sla-clock';
+export * from './routing/routing.types';

@@ -21,3 +21,8 @@ export * from './sla/sla-policy';
 export * from './sla/sla-policy.events';
 export * from './sla/sla-clock';
 export * from './routing/routing.types';
+export * from './agent/agent.types';
+export * from './agent/agent.events';
+export * from './agent/agent.commands';
+export * from './agent/agent.validation';
+export * from './agent/agent.decider';

@@ -26,3 +26,6 @@ export * from './agent/agent.events';
 export * from './agent/agent.commands';
 export * from './agent/agent.validation';
 export * from './agent/agent.decider';
+export * from './routing/routing-policy';
+export * from './routing/routing-queue';
+export * from './routing/callback';

@@ -55,6 +55,9 @@ const absence = (id: string, from: string, to: string, replacementAgentId: strin
   data: { agentId: AGENT_ID, absence: { id, from, to, reason: 'holiday', replacementAgentId }, by, at: EARLIER },
 });
 
+/** the event as decided now */
+const atNow = (event: AgentEvent): AgentEvent => ({ ...event, data: { ...event.data, at } }) as AgentEvent;
+
 function given(...history: AgentEvent[]) {
   const state = foldAgent(history);
   return {
@@ -83,7 +86,7 @@ const stateOf = (...history: AgentEvent[]) => foldAgent(history) as Agent;
 
 describe('agent decider: registration and profile', () => {
   it('registers a new agent with a normalised profile', () => {
-    given().when({ type: 'RegisterAgent', data: { agentId: AGENT_ID, input: INPUT } }).then([{ ...registered(), data: { ...registered().data, at } }]);
+    given().when({ type: 'RegisterAgent', data: { agentId: AGENT_ID, input: INPUT } }).then([atNow(registered())]);
   });
 
   it('a registered agent is AVAILABLE, idle and never assigned', () => {
@@ -130,7 +133,7 @@ describe('agent decider: registration and profile', () => {
 
 describe('agent decider: availability and absences', () => {
   it('changes availability, and the same availability again is a no-op', () => {
-    given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'AWAY' } }).then([{ ...availability('AVAILABLE', 'AWAY'), data: { ...availability('AVAILABLE', 'AWAY').data, at } }]);
+    given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'AWAY' } }).then([atNow(availability('AVAILABLE', 'AWAY'))]);
     given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'AVAILABLE' } }).then([]);
     given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'ASLEEP' } }).thenThrows(ValidationError, 'availability');
   });

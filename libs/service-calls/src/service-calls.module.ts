@@ -12,6 +12,9 @@ import { SetCategoryProcessHandler } from './process-templates/set-category-proc
 import { DefaultSlaPolicySeeder } from './sla-policies/default-sla-policy.seeder';
 import { DefineSlaPolicyHandler } from './sla-policies/define-sla-policy.handler';
 import { SlaPolicyCatalog } from './sla-policies/sla-policy.catalog';
+import { AgentRepository } from './agents/agent.repository';
+import { ChangeAgentHandler } from './agents/change-agent.handler';
+import { RegisterAgentHandler } from './agents/register-agent.handler';
 import * as fs from 'node:fs';
 
 /** The service-call write side, shared by the API and the worker: one command bus, one set of handlers. */
@@ -43,8 +46,11 @@ import * as fs from 'node:fs';
     DefineSlaPolicyHandler,
     // every call finds a policy: the built-in `default` is stored at first start
     DefaultSlaPolicySeeder,
+    AgentRepository,
+    RegisterAgentHandler,
+    ChangeAgentHandler,
   ],
-  exports: [EventStore, CqrsModule, ProcessTemplateCatalog, SlaPolicyCatalog],
+  exports: [EventStore, CqrsModule, ProcessTemplateCatalog, SlaPolicyCatalog, AgentRepository],
 })
 export class ServiceCallsModule implements OnApplicationShutdown {
   constructor(@Inject(EventStore) private readonly store: EventStore) {}

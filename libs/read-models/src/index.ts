@@ -15,3 +15,5 @@ export * from './sla-policies/sla-policies.projection';
 export * from './sla-policies/sla-policies.store';
 export * from './sla-risks/sla-watch';
 export * from './sla-risks/sla-risks.store';
+export * from './agents/agents.projection';
+export * from './agents/agents.store';

@@ -3,6 +3,7 @@ import { Projection } from './projection';
 import { PhaseVisitsProjection } from './phase-board/phase-visits.projection';
 import { ProcessTemplatesProjection } from './process-templates/process-templates.projection';
 import { SlaPoliciesProjection } from './sla-policies/sla-policies.projection';
+import { AgentsProjection } from './agents/agents.projection';
 import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
 
 /** Every read model the projector keeps, in the order each event is applied to them. */
@@ -13,6 +14,7 @@ export function createProjections(db: ReadModelDatabase): Projection[] {
     new ServiceCallSummariesProjection(db),
     new ProcessTemplatesProjection(db),
     new SlaPoliciesProjection(db),
+    new AgentsProjection(db),
   ];
 }
 

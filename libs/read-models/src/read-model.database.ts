@@ -9,7 +9,7 @@ export type ReadModelDatabase = Database.Database;
  * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
  * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
  */
-export const READ_MODEL_SCHEMA_VERSION = 6;
+export const READ_MODEL_SCHEMA_VERSION = 7;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 
@@ -78,6 +78,33 @@ CREATE TABLE IF NOT EXISTS process_templates (key TEXT NOT NULL, version INTEGER
 CREATE TABLE IF NOT EXISTS category_processes (category TEXT PRIMARY KEY, process_key TEXT NOT NULL, updated_at TEXT NOT NULL);
 -- the newest definition of each SLA policy
 CREATE TABLE IF NOT EXISTS sla_policies (key TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
+-- agents (doc: the whole aggregate as evolveAgent makes it) and their load, indexed for the common filters
+CREATE TABLE IF NOT EXISTS agents (
+  id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  availability TEXT NOT NULL,
+  open_calls INTEGER NOT NULL,
+  capacity INTEGER NOT NULL,
+  load_ratio REAL NOT NULL,
+  last_assigned_at TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agents_by_name ON agents (name, id);
+CREATE INDEX IF NOT EXISTS agents_by_availability ON agents (availability, name, id);
+CREATE INDEX IF NOT EXISTS agents_by_load ON agents (load_ratio, id);
+-- one row per call an agent took: assignments today (by taken_at) and handling times (released_at - taken_at)
+CREATE TABLE IF NOT EXISTS agent_assignments (
+  agent_id TEXT NOT NULL,
+  taken_at TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  override INTEGER NOT NULL,
+  released_at TEXT,
+  handling_ms INTEGER,
+  PRIMARY KEY (agent_id, taken_at, call_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS agent_assignments_open ON agent_assignments (agent_id, call_id) WHERE released_at IS NULL;
+CREATE INDEX IF NOT EXISTS agent_assignments_handling ON agent_assignments (agent_id, handling_ms) WHERE handling_ms IS NOT NULL;
 `;
 
 /**

@@ -14,6 +14,7 @@ import { ProcessTemplatesApiModule } from './process-templates/process-templates
 import { ServiceCallsApiModule } from './service-calls/service-calls-api.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SlaPoliciesApiModule } from './sla-policies/sla-policies-api.module';
+import { AgentsApiModule } from './agents/agents-api.module';
 import { WEBSOCKET_SUBSCRIPTIONS } from './subscriptions/websocket-transport';
 import { TemporalClient } from './temporal/temporal-client';
 
@@ -38,6 +39,7 @@ import { TemporalClient } from './temporal/temporal-client';
     ServiceCallsApiModule,
     ProcessTemplatesApiModule,
     SlaPoliciesApiModule,
+    AgentsApiModule,
     SubscriptionsModule,
   ],
   controllers: [HealthController],

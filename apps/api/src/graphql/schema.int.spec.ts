@@ -29,7 +29,8 @@ import { SlaPoliciesResolver } from '../sla-policies/sla-policies.resolver';
 import { ServiceCallSlaResolver } from '../sla-policies/service-call-sla.resolver';
 import { SlaRisksResolver } from '../sla-policies/sla-risks.resolver';
 import { SlaAlertsResolver } from '../subscriptions/sla-alerts/sla-alerts.resolver';
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver, SlaRisksResolver, SlaAlertsResolver];
+import { AgentsResolver } from '../agents/agents.resolver';
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver, SlaRisksResolver, SlaAlertsResolver, AgentsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 

@@ -1,5 +1,6 @@
 // `npm run bench`: performance of the embedded default on this machine (issue 2, item 12; issue 3's
-// read side, SLA timers). Three sections, each on its own product run; BENCH_ONLY=write|read|sla runs one.
+// read side, SLA timers; issue 5: routing). Four sections, the first three each on its own product run (routing
+// needs no product); BENCH_ONLY=write|read|sla|routing runs one.
 //
 // Write side: starts the product exactly as `npm start` does (node scripts/start.mjs, fresh temporary
 // DATA_DIR, its own ports) and runs, in this order:
@@ -23,6 +24,9 @@
 // models, then runs BENCH_READ_CLIENTS clients for BENCH_READ_SECONDS alternating phaseBoard and filtered
 // serviceCalls pages; target: p50 < 20 ms and p99 < 50 ms for each query.
 //
+// Routing (scripts/bench/routing.mjs, issue 5): the pure routing policy from dist/, no product: 1,000 random
+// agents, 10,000 routeCall decisions (target p99 < 5 ms) and 200 calls served at once to 10 agents.
+//
 // The step measurement runs before the load as well as after it because the API accepts calls far
 // faster than the workflows start their processes: after a full-speed load the backlog can take many
 // minutes to drain (the drain figures say how long), and a step measured behind it says nothing.
@@ -34,7 +38,9 @@
 //   BENCH_POLL_MS (5)             client-view polling interval     BENCH_SETTLE_TIMEOUT_SECONDS (120)
 //   BENCH_DRAIN_TIMEOUT_SECONDS (60) how long to watch the backlog drain after the load
 //   BENCH_PORT (3200), BENCH_TEMPORAL_PORT (7400), BENCH_TEMPORAL_UI_PORT (8400)
-//   BENCH_ONLY (all)              write | read | sla: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_ONLY (all)              write | read | sla | routing: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_ROUTING_AGENTS (1000), BENCH_ROUTING_DECISIONS (10000), BENCH_ROUTING_WARMUP (1000),
+//   BENCH_ROUTING_BROAD (500) worst-case decisions, BENCH_ROUTING_SEED (1)
 //   BENCH_SLA_CALLS (2000), BENCH_SLA_FIRST_RESPONSE (PT3M), BENCH_SLA_RESOLUTION (PT4M), BENCH_SLA_GRACE_SECONDS (20)
 //   BENCH_READ_CALLS (10000)      calls seeded for the read side   BENCH_READ_CLIENTS (8)
 //   BENCH_READ_SECONDS (20)       measured read load               BENCH_READ_DAYS (30) calls opened over so many days
@@ -56,6 +62,7 @@ import { CpuMeter, machineCpu, memory } from './bench/procfs.mjs';
 import { portInUse, startProduct } from './bench/product.mjs';
 import { slaSide } from './bench/sla-side.mjs';
 import { readSide } from './bench/read-side.mjs';
+import { routingSide } from './bench/routing.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,7 +98,14 @@ const cfg = {
   json: process.env.BENCH_JSON || undefined,
   keepData: process.env.BENCH_KEEP_DATA === '1',
   strict: process.env.BENCH_STRICT === '1',
-  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla']),
+  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla', 'routing']),
+  routing: {
+    agents: numEnv('BENCH_ROUTING_AGENTS', 1000, 1),
+    decisions: numEnv('BENCH_ROUTING_DECISIONS', 10_000, 1),
+    warmup: numEnv('BENCH_ROUTING_WARMUP', 1000),
+    broadDecisions: numEnv('BENCH_ROUTING_BROAD', 500, 1),
+    seed: numEnv('BENCH_ROUTING_SEED', 1),
+  },
   sla: {
     calls: numEnv('BENCH_SLA_CALLS', 2000, 1),
     firstResponse: process.env.BENCH_SLA_FIRST_RESPONSE || 'PT3M',
@@ -361,7 +375,7 @@ async function main() {
   machine.busyBeforeStartPct = round(await machineBusy(), 0);
   say(`          load average ${machine.loadAverage.join(' ')}; busy before start: ${pct(machine.busyBeforeStartPct)} of all cores (others' work disturbs the figures)`);
   say(`config    SQLite synchronous=${config.sqliteSynchronous} (${config.sqliteSynchronousSource}); read-your-writes wait <= ${config.readYourWritesTimeoutMs} ms`);
-  say(`sections  ${cfg.only ?? 'write, read and sla'}`);
+  say(`sections  ${cfg.only ?? 'write, read, sla and routing'}`);
 
   const results = {};
   if (cfg.only === undefined || cfg.only === 'write') results.write = await writeSide(machine, config);
@@ -389,8 +403,13 @@ async function main() {
     await cleanUp();
   }
 
+  if (cfg.only === undefined || cfg.only === 'routing') {
+    results.routing = await routingSide({ root: ROOT, cfg: cfg.routing, say });
+    say('');
+  }
+
   if (cfg.json) {
-    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}) };
+    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}), ...(results.routing ? { routing: results.routing.json } : {}) };
     fs.writeFileSync(cfg.json, `${JSON.stringify(result, (_, v) => (typeof v === 'number' ? round(v, 2) : v), 2)}\n`);
     say(`[bench] results written to ${cfg.json}`);
   }

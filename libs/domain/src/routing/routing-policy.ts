@@ -1,6 +1,6 @@
 import { normaliseCategory } from '../process/process-template.decider';
 import { isOpen } from '../sla/business-clock';
-import { BusinessHours, compileCalendar } from '../sla/business-hours';
+import { BusinessHours, minuteOfTime, Weekday, WEEKDAYS } from '../sla/business-hours';
 import { weekdayOfDay, zoneOffsetMs } from '../sla/time-zone';
 import { AgentAbsence, RoutingCandidate, RoutingDecision, RoutingRequest, RoutingScore } from './routing.types';
 
@@ -70,14 +70,23 @@ function prepare(request: RoutingRequest): PreparedRequest {
   };
 }
 
+interface LocalTime {
+  weekday: Weekday;
+  /** "YYYY-MM-DD", as holidays are written. */
+  date: string;
+  minute: number;
+}
+
 /**
  * `now` for one routing run, with the wall clock of each time zone met so far. isOpen reads the zone
- * through Intl for every call (microseconds each); a run over 1,000 agents asks the same few zones
- * again and again, so it asks Intl once per zone and checks the compiled calendar directly.
+ * through Intl for every call (microseconds each) and compiles each calendar object it has not seen
+ * (agents read from the read model are new objects every time); a run over 1,000 agents asks the same
+ * few zones again and again, so it asks Intl once per zone and reads the calendar's few intervals as
+ * they are.
  */
 class RoutingClock {
   readonly ms: number;
-  private readonly zones = new Map<string, { day: number; minute: number } | null>();
+  private readonly zones = new Map<string, LocalTime | null>();
 
   constructor(readonly now: Date) {
     this.ms = now.getTime();
@@ -95,15 +104,17 @@ class RoutingClock {
       if (steady) {
         const wall = this.ms + offset;
         const day = Math.floor(wall / DAY_MS);
-        local = { day, minute: Math.floor((wall - day * DAY_MS) / MINUTE_MS) };
+        const weekday = WEEKDAYS[weekdayOfDay(day)] as Weekday;
+        local = { weekday, date: new Date(day * DAY_MS).toISOString().slice(0, 10), minute: Math.floor((wall - day * DAY_MS) / MINUTE_MS) };
       } else local = null;
       this.zones.set(calendar.timezone, local);
     }
     if (local === null) return isOpen(this.now, calendar);
-    const compiled = compileCalendar(calendar);
-    if (compiled.holidays.has(local.day)) return false;
-    for (const [from, to] of compiled.days[weekdayOfDay(local.day)] as [number, number][]) {
-      if (from <= local.minute && local.minute < to) return true;
+    for (const { day, from, to } of calendar.weekly) {
+      if (day !== local.weekday) continue;
+      if ((minuteOfTime(from) as number) <= local.minute && local.minute < (minuteOfTime(to, true) as number)) {
+        return !calendar.holidays.includes(local.date);
+      }
     }
     return false;
   }

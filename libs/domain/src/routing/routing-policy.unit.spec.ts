@@ -79,6 +79,8 @@ describe('routing eligibility: each rule', () => {
     ['future absence', { absences: [absence('2026-12-20T00:00:00Z', '2026-12-30T00:00:00Z')] }, {}, null],
     ['inside working hours', { workingHours: BERLIN_OFFICE }, {}, null],
     ['outside working hours', { workingHours: NIGHT_SHIFT }, {}, 'working-hours'],
+    ['on a holiday of the calendar', { workingHours: { ...BERLIN_OFFICE, holidays: ['2026-11-23'] } }, {}, 'working-hours'],
+    ['the day after a holiday', { workingHours: { ...BERLIN_OFFICE, holidays: ['2026-11-22'] } }, {}, null],
     ['language is not mandatory', { languages: ['fr'] }, { language: 'de' }, null],
   ];
   it.each(cases)('%s', (_name, candidate, request, expected) => {
@@ -228,7 +230,13 @@ describe('working hours inside routing agree with the business clock', () => {
       }) as BusinessHours;
     });
   // 2026, around both DST switches of Europe and the US (and Sydney's April / October ones).
-  const instantArb = fc.integer({ min: Date.UTC(2026, 2, 1), max: Date.UTC(2026, 10, 30) }).map((ms) => new Date(Math.floor(ms / 60_000) * 60_000));
+  const minute = (ms: number): Date => new Date(Math.floor(ms / 60_000) * 60_000);
+  const instantArb = fc.oneof(
+    fc.integer({ min: Date.UTC(2026, 2, 1), max: Date.UTC(2026, 10, 30) }).map(minute),
+    // around the holidays below (local dates differ from UTC ones by up to a day)
+    fc.integer({ min: Date.UTC(2026, 2, 28), max: Date.UTC(2026, 2, 31) }).map(minute),
+    fc.integer({ min: Date.UTC(2026, 9, 31), max: Date.UTC(2026, 10, 3) }).map(minute),
+  );
 
   it('eligible on working hours exactly when isOpen says so', () => {
     fc.assert(

@@ -1,13 +1,12 @@
 import { ApiKey } from '@app/config';
-import { activeAbsence, Agent as DomainAgent, AgentAbsence as DomainAbsence, AgentAvailability, agentLoadRatio, isAgentId } from '@app/domain';
+import { activeAbsence, Agent as DomainAgent, AgentAbsence as DomainAbsence, AgentAvailability, agentLoadRatio, isAgentId, LIMITS, optionalText, ValidationError } from '@app/domain';
 import { AgentsStore, canTakeCallAt } from '@app/read-models';
-import { AgentCommandResult, ChangeAgentCommand, newAbsenceId, RegisterAgentCommand } from '@app/service-calls';
+import { AgentCommandOptions, AgentCommandResult, ChangeAgentCommand, newAbsenceId, RegisterAgentCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { actorOf, Caller } from '../auth/caller.decorator';
 import { READ_ROLES, Roles } from '../auth/roles.decorator';
 import { TemplateResults } from '../process-templates/template-results.service';
-import { commandOptions } from '../service-calls/command-options';
 import { Agent, AgentAbsence, AgentAvailabilityEnum, AgentFilter, AgentLoad, RegisterAgentInput, ScheduleAbsenceInput, UpdateAgentInput } from './agent.model';
 
 const versionArg = () => Args('expectedVersion', { type: () => Int, nullable: true, description: 'refuse with CONFLICT unless the agent is at this version' });
@@ -77,7 +76,7 @@ export class AgentsResolver {
   @Mutation(() => Agent, { description: 'MANAGER. Registers an agent; AVAILABLE from now on.' })
   @Roles('MANAGER')
   async registerAgent(@Args('input') input: RegisterAgentInput, @keyArg() idempotencyKey: string | null, @Caller() caller: ApiKey): Promise<DomainAgent> {
-    const { actor, idempotencyKey: key } = commandOptions(actorOf(caller), undefined, idempotencyKey);
+    const { actor, idempotencyKey: key } = agentOptions(actorOf(caller), null, idempotencyKey);
     return this.settle(await this.commandBus.execute(new RegisterAgentCommand({ ...input }, { actor, idempotencyKey: key })));
   }
 
@@ -136,11 +135,19 @@ export class AgentsResolver {
     expectedVersion: number | null,
     idempotencyKey: string | null,
   ): Promise<DomainAgent> {
-    const options = commandOptions(actorOf(caller), expectedVersion, idempotencyKey);
+    const options = agentOptions(actorOf(caller), expectedVersion, idempotencyKey);
     return this.settle(await this.commandBus.execute(new ChangeAgentCommand(agentId, command, options)));
   }
 
   private settle(result: AgentCommandResult): Promise<DomainAgent> {
     return this.results.settle(result.position, result.agent);
   }
+}
+
+/** The options every agent mutation takes, checked at the edge. */
+function agentOptions(actor: string, expectedVersion: number | null, idempotencyKey: string | null): AgentCommandOptions {
+  if (expectedVersion !== null && expectedVersion !== undefined && expectedVersion < 1) {
+    throw new ValidationError('expectedVersion', 'expectedVersion must be at least 1 (an agent has at least its registration)');
+  }
+  return { actor, expectedVersion: expectedVersion ?? undefined, idempotencyKey: optionalText('idempotencyKey', idempotencyKey, LIMITS.key) };
 }

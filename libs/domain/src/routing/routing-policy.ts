@@ -39,7 +39,6 @@ interface PreparedRequest {
   category: string;
   product: string | null;
   language: string | null;
-  languagePrimary: string | null;
   role: string | null;
   excluded: ReadonlySet<string> | null;
   preferred: string | null;
@@ -63,7 +62,6 @@ function prepare(request: RoutingRequest): PreparedRequest {
     category: normaliseCategory(request.category),
     product: normOrNull(request.product),
     language,
-    languagePrimary: language === null ? null : primaryTag(language),
     role: normOrNull(request.requiredRole),
     excluded: request.excludeAgentIds && request.excludeAgentIds.length > 0 ? new Set(request.excludeAgentIds) : null,
     preferred: request.preferredAgentId ?? null,

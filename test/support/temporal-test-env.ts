@@ -23,6 +23,7 @@ import { ReviewCustomerHistoryAction } from '../../apps/worker/src/actions/revie
 import { ServiceCallActivitiesService } from '../../apps/worker/src/activities/service-call.activities';
 import { AftercareActivitiesService } from '../../apps/worker/src/aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../../apps/worker/src/dispatcher/workflow-dispatcher';
+import { slaTimerSinks } from '../../apps/worker/src/sla/sla-due-timers';
 import { workflowBundleOptions } from '../../apps/worker/src/temporal/workflow-bundle';
 import { testServerExecutable } from '../tools/temporal-servers';
 
@@ -106,6 +107,8 @@ export async function startWorkflowTestEnv(
         // No sticky cache: the time-skipping server never moves a workflow off a stopped worker's sticky
         // queue (restartWorker), and every workflow task replays the history, a determinism check in passing.
         maxCachedWorkflows: 0,
+        // the worker's SLA due timers run on real time, not the server's skipped time: these tests see the workflow's own timers
+        sinks: slaTimerSinks({ armed: () => undefined }),
       });
       const running = worker.run();
       return async () => {

@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, Sinks } from '@temporalio/workflow';
 import type { ServiceCallState } from '@app/domain';
 
 /** One event of the call's stream, as the dispatcher delivers it and as commands return it. */
@@ -21,3 +21,11 @@ export const callStateQuery = defineQuery<ServiceCallState>('callState');
 /** Workflow ids that mean something: one workflow per call. */
 export const serviceCallWorkflowId = (callId: string): string => `service-call-${callId}`;
 export const SERVICE_CALL_WORKFLOW_TYPE = 'serviceCallWorkflow';
+
+/**
+ * Sinks the workflow calls (fire and forget, not recorded in its history). `slaTimers.armed`: the call's
+ * next SLA moment (epoch ms), null when nothing is due until the call changes (paused, finished).
+ */
+export interface SlaTimerSinks extends Sinks {
+  slaTimers: { armed(callId: string, at: number | null): void };
+}

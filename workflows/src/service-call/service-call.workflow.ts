@@ -11,6 +11,8 @@ import {
   ServiceCallState,
   SlaAction,
   slaActions,
+  slaRecordCommand,
+  slaRecordKey,
 } from '@app/domain';
 import {
   ActivityFailure,
@@ -21,13 +23,14 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  proxySinks,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcessCommand, ServiceCallActivities } from './service-call.activities';
 import { DOMAIN_ERROR_TYPE, PERMANENT_SEND_ERROR_TYPE, slaAlertId } from './service-call.activities';
-import { CallEventMessage, callEventSignal, callStateQuery, ServiceCallWorkflowInput } from './service-call.messages';
+import { CallEventMessage, callEventSignal, callStateQuery, ServiceCallWorkflowInput, SlaTimerSinks } from './service-call.messages';
 
 // Commands are short writes to the event store: local activities, retried until they succeed.
 const commands = proxyLocalActivities<ServiceCallActivities>({
@@ -49,6 +52,9 @@ const alerts = proxyActivities<ServiceCallActivities>({
   startToCloseTimeout: '4m',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: [PERMANENT_SEND_ERROR_TYPE] },
 });
+
+// Tells the worker's SLA due timers when this call's next SLA moment is (not part of the history: no replay concerns).
+const { slaTimers: slaDueTimers } = proxySinks<SlaTimerSinks>();
 
 /** Above this many history events a run continues as new (calls live for months; Temporal suggests it too). */
 export const HISTORY_LIMIT = 2_000;
@@ -163,6 +169,7 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   const alertsInFlight = new Set<Promise<unknown>>();
   const armedFor = new Set<number>(); // the moments SLA timers are running for
   let firedUpTo = 0;
+  let reportedWakeAt: number | null | undefined; // the next SLA moment last told to the worker's due timers
   // The SLA is judged at the latest moment the history itself holds: the call's last event, or the
   // moment a timer fired for. Not Date.now(): activations inside one workflow task (local activities
   // resolving) may see another time on replay than they saw when they ran, and the commands would differ.
@@ -177,10 +184,10 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
     if (!callExists(state)) return null;
     const { record, nextAt } = slaActions(state, new Date(now));
     for (const action of record) {
-      const key = slaCommandKey(action);
+      const key = slaRecordKey(action);
       if (inFlight.has(key) || failedAtVersion.get(key) === state.version) continue;
       inFlight.add(key);
-      issue(slaCommand(action), key)
+      issue(slaRecordCommand(action), key)
         .then(
           () => {
             failedAtVersion.delete(key);
@@ -252,6 +259,10 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
     // SLA records wait until the process's own commands are done: one local activity at a time keeps
     // the order of their results (and so the replay) the same whatever order they complete in
     const wakeAt = slaTimers && inFlight.size === 0 ? recordSla(slaNow()) : null;
+    if (slaTimers && inFlight.size === 0 && wakeAt !== reportedWakeAt) {
+      reportedWakeAt = wakeAt;
+      slaDueTimers.armed(callId, wakeAt);
+    }
     if (slaTimers && inFlight.size === 0 && alertsInFlight.size === 0 && historyIsLong(input.historyLimit ?? HISTORY_LIMIT)) {
       // nothing in flight: the new run reads the call from its stream and arms its timers again
       await continueAsNew<typeof serviceCallWorkflow>(input);
@@ -279,16 +290,6 @@ function historyIsLong(limit: number): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > limit;
 }
-
-function slaCommand(action: SlaAction): ProcessCommand {
-  const data = { target: action.target, dueAt: action.dueAt };
-  if (action.kind === 'AT_RISK') return { type: 'RecordSlaAtRisk', data };
-  if (action.kind === 'BREACHED') return { type: 'RecordSlaBreach', data };
-  return { type: 'RecordSlaMet', data };
-}
-
-const slaCommandKey = (action: SlaAction): string =>
-  `${action.kind === 'AT_RISK' ? 'sla-at-risk' : action.kind === 'BREACHED' ? 'sla-breach' : 'sla-met'}:${action.target}:${action.dueAt}`;
 
 /** What the automation said last (the activity's failure wraps the error the action threw), cut to what the domain takes. */
 function failureReason(error: ActivityFailure): string {

@@ -7,6 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { ServiceCallActivitiesService } from '../activities/service-call.activities';
 import { AftercareActivitiesService } from '../aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../dispatcher/workflow-dispatcher';
+import { SlaDueTimers, slaTimerSinks } from '../sla/sla-due-timers';
 import { prebuiltWorkflowBundle, workflowBundleOptions } from './workflow-bundle';
 
 /** Runs the Temporal worker (workflows + activities) and the dispatcher that feeds workflows from the log. */
@@ -24,6 +25,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     private readonly aftercare: AftercareActivitiesService,
     private readonly store: EventStore,
     private readonly readModels: ReadModelConnection,
+    private readonly slaDueTimers: SlaDueTimers,
   ) {}
 
   async start(): Promise<void> {
@@ -37,6 +39,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       taskQueue: this.config.taskQueue,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { ...workflowBundleOptions() }),
       activities: { ...this.activities.asActivities(), ...this.aftercare.asActivities() },
+      sinks: slaTimerSinks(this.slaDueTimers),
     });
     this.running = this.worker.run();
     const client = new WorkflowClient({ connection: clientConnection, namespace: this.config.temporalNamespace });
@@ -57,3 +60,4 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     for (const c of this.connections) await c.close().catch(() => undefined);
   }
 }
+

@@ -1,5 +1,6 @@
 import { computeSlaClock, SlaClock, SlaState, slaState } from '../sla/sla-clock';
 import { DEFAULT_SLA_POLICY } from '../sla/sla-policy.events';
+import { ServiceCallCommand } from './service-call.commands';
 import { ServiceCall, SlaRecord, SlaTarget } from './service-call.types';
 
 /** The contract's `Sla` of a call at one moment. */
@@ -117,3 +118,17 @@ export function slaActions(call: ServiceCall, now: Date): { record: SlaAction[];
   const nextAt = clock.pausedSince || finished ? null : (moments.sort((a, b) => a.getTime() - b.getTime())[0] ?? null);
   return { record, nextAt };
 }
+
+export type SlaRecordCommand = Extract<ServiceCallCommand, { type: 'RecordSlaAtRisk' | 'RecordSlaBreach' | 'RecordSlaMet' }>;
+
+/** The command that records an SLA action (issued by the call's workflow, or by the worker's SLA due timers). */
+export function slaRecordCommand(action: SlaAction): SlaRecordCommand {
+  const data = { target: action.target, dueAt: action.dueAt };
+  if (action.kind === 'AT_RISK') return { type: 'RecordSlaAtRisk', data };
+  if (action.kind === 'BREACHED') return { type: 'RecordSlaBreach', data };
+  return { type: 'RecordSlaMet', data };
+}
+
+/** Its idempotency key: one per (kind, target, due time), whoever issues it, so it is recorded once. */
+export const slaRecordKey = (action: SlaAction): string =>
+  `${action.kind === 'AT_RISK' ? 'sla-at-risk' : action.kind === 'BREACHED' ? 'sla-breach' : 'sla-met'}:${action.target}:${action.dueAt}`;

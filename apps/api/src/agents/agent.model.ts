@@ -57,7 +57,7 @@ export class AgentFilter {
   @Field(() => AgentAvailabilityEnum, { nullable: true }) availability?: string | null;
   @Field(() => String, { nullable: true, description: 'covers this region' }) region?: string | null;
   @Field(() => String, { nullable: true, description: 'has a category or product skill with this key' }) skill?: string | null;
-  @Field(() => String, { nullable: true, description: 'speaks this language ("en" also finds "en-gb")' }) language?: string | null;
+  @Field(() => String, { nullable: true, description: 'speaks this language as routing counts it: the same tag or the same primary language ("en" and "en-gb")' }) language?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'true: could take a new call now (AVAILABLE, not absent, in working hours, below capacity)' })
   available?: boolean | null;
 }

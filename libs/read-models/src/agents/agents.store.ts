@@ -1,4 +1,4 @@
-import { Agent, AgentAvailability, isAbsentAt, isOpen, normaliseCategory, RoutingCandidate, routingCandidateOf } from '@app/domain';
+import { Agent, AgentAvailability, isAbsentAt, isOpen, normaliseCategory, RoutingCandidate, routingCandidateOf, speaksLanguage } from '@app/domain';
 import { ReadModelDatabase } from '../read-model.database';
 
 /** agents(filter): every given criterion must hold. */
@@ -8,7 +8,7 @@ export interface AgentFilter {
   region?: string | null;
   /** has a CATEGORY or PRODUCT skill with this key (case-insensitive) */
   skill?: string | null;
-  /** speaks this language ("en" also finds "en-gb") */
+  /** speaks this language as routing counts it: the same tag or the same primary language ("en" and "en-gb") */
   language?: string | null;
   /** true: could take a new call at `now` (AVAILABLE, not absent, within working hours, below capacity); false: could not */
   available?: boolean | null;
@@ -84,7 +84,7 @@ export class AgentsStore {
         (agent) =>
           (!region || agent.regions.includes('*') || agent.regions.includes(region)) &&
           (!skill || agent.skills.some((s) => normaliseCategory(s.key) === skill)) &&
-          (!language || agent.languages.some((l) => l === language || l.startsWith(`${language}-`))) &&
+          (!language || speaksLanguage(agent.languages, language)) &&
           (filter.available === undefined || filter.available === null || canTakeCallAt(agent, now) === filter.available),
       );
   }

@@ -46,7 +46,7 @@ export interface WorkflowTestEnv {
 }
 
 /** The worker's providers (WorkerModule without its Temporal connection), with config from the test. */
-function workerTestModule(config: AppConfig) {
+export function workerTestModule(config: AppConfig) {
   @Global()
   @Module({ providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] })
   class TestConfigModule {}

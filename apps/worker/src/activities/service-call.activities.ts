@@ -53,11 +53,17 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     const about = callExists(call)
       ? { trackingCode: call.trackingCode, category: call.category, priority: call.priority, summary: call.summary, assignee: call.assignee ?? null }
       : {};
+    // `at` as recorded in the call: the same body whoever sends the alert first (the workflow, or the
+    // worker's SLA due timers), which the ledger requires of one alert id
+    const recorded = callExists(call)
+      ? call.slaEvents?.find((r) => r.kind === input.kind && r.target === input.target && r.dueAt === input.dueAt)
+      : undefined;
+    const at = recorded?.at ?? input.at;
     // the ledger sends each alert id once; a PermanentSendError (receiver said 4xx) is not retried by the workflow
     const result = await this.webhooks.send({
       id: input.alertId,
       type: input.kind === 'AT_RISK' ? 'sla.at_risk' : 'sla.breached',
-      data: { callId: input.callId, ...about, kind: input.kind, target: input.target, dueAt: input.dueAt, at: input.at },
+      data: { callId: input.callId, ...about, kind: input.kind, target: input.target, dueAt: input.dueAt, at },
     });
     return { outcome: result.outcome };
   }

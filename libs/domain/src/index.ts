@@ -14,6 +14,7 @@ export * from './service-call/service-call.decider';
 export * from './service-call/service-call.view';
 export * from './service-call/open-service-call.validation';
 export * from './service-call/service-call.sla';
+export * from './service-call/service-call.routing';
 export * from './sla/time-zone';
 export * from './sla/business-hours';
 export * from './sla/business-clock';

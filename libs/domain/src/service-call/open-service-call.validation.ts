@@ -19,6 +19,7 @@ export function validateOpenServiceCall(input: OpenServiceCallInput, now: Date):
     category: requiredText('category', input.category, LIMITS.shortText),
     product: optionalText('product', input.product, LIMITS.shortText),
     region: optionalText('region', input.region, LIMITS.shortText),
+    language: optionalLanguage(input.language),
     summary: requiredText('summary', input.summary, LIMITS.summary),
     description: optionalText('description', input.description, LIMITS.longText),
     customer: {
@@ -34,4 +35,15 @@ export function validateOpenServiceCall(input: OpenServiceCallInput, now: Date):
     receivedBy: optionalText('receivedBy', input.receivedBy, LIMITS.shortText),
     receivedAt: receivedAt.toISOString(),
   };
+}
+
+const LANGUAGE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/;
+
+/** A language tag such as `de` or `en-GB`, kept lower-cased (as agents' languages are). */
+function optionalLanguage(value: unknown): string | undefined {
+  const text = optionalText('language', value, 35);
+  if (text === undefined) return undefined;
+  const tag = text.toLowerCase();
+  if (!LANGUAGE.test(tag)) throw new ValidationError('language', 'language must be a language tag such as de or en-GB');
+  return tag;
 }

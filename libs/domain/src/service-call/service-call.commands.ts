@@ -1,6 +1,17 @@
 import { ProcessTemplate } from '../process/process-template';
 import type { SlaPolicy } from '../sla/sla-policy';
-import { CallDetails, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget } from './service-call.types';
+import {
+  AssignmentTrigger,
+  CallDetails,
+  Channel,
+  ContactPurpose,
+  FeedbackDetails,
+  NoteKind,
+  Priority,
+  ResolutionDetails,
+  SlaTarget,
+  UnassignTrigger,
+} from './service-call.types';
 
 /** Who issues a command and when. Time is an input: the domain never reads the clock. */
 export interface CommandContext {
@@ -53,7 +64,28 @@ export type ServiceCallCommand =
   /** the workflow only: SlaBreached and an automatic escalation; once per (target, dueAt) */
   | { type: 'RecordSlaBreach'; data: { target: SlaTarget; dueAt: string } }
   /** the workflow only: the target met; once per (target, dueAt) */
-  | { type: 'RecordSlaMet'; data: { target: SlaTarget; dueAt: string } };
+  | { type: 'RecordSlaMet'; data: { target: SlaTarget; dueAt: string } }
+  /**
+   * routing (the workflow, `automatic`) or a manager (trigger MANUAL): the call goes to `agentId`, who has
+   * already taken it on their own stream; `steps` gives open human steps their agent (role holders)
+   */
+  | { type: 'AssignServiceCall'; data: AssignServiceCallData }
+  /** takes the agent off the call (`expectedAgentId`: only if they still hold it); the workflow routes it again */
+  | { type: 'UnassignServiceCall'; data: { trigger: UnassignTrigger; reason: string; expectedAgentId: string; preferredAgentId?: string | null } }
+  /** the workflow only: routing found no eligible agent; the call waits in the queue */
+  | { type: 'QueueServiceCall'; data: { reasons: string[] } }
+  /** a customer waiting on a voice channel asks to be called back inside a window */
+  | { type: 'RequestCallback'; data: { phone: unknown; windowFrom: unknown; windowTo: unknown } };
+
+export interface AssignServiceCallData {
+  agentId: string;
+  trigger: AssignmentTrigger;
+  reasons?: string[];
+  runnerUp?: { agentId: string; reasons: string[] } | null;
+  steps?: { stepKey: string; agentId: string }[];
+  /** a manager's note */
+  reason?: string;
+}
 
 /** As clients send them: checked by the decider (loosely typed on purpose). */
 export type ResolutionInput = { [K in keyof ResolutionDetails]?: unknown };

@@ -13,6 +13,7 @@ import { validateFeedback, validateResolution } from './aftercare.validation';
 import { validateOpenServiceCall } from './open-service-call.validation';
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
+import { decideRouting, evolveRouting, reopenRouting } from './service-call.routing';
 import { CHANNELS, CONTACT_PURPOSES, NOTE_KINDS, Phase, ServiceCall, SLA_TARGETS, SlaRecord, Step } from './service-call.types';
 
 export type ServiceCallState = { status: 'NONE'; version: 0 } | ServiceCall;
@@ -34,6 +35,8 @@ const AFTER_RESOLUTION = new Set<ServiceCallCommand['type']>([
   'RecordContact',
   // a target met by the resolution is recorded once the call is resolved
   'RecordSlaMet',
+  // an absence starting after the resolution: nothing to take away (decided as a no-op)
+  'UnassignServiceCall',
 ]);
 const RESOLVED_EARLY = 'the call was resolved';
 
@@ -220,6 +223,11 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
       if (contact.outcome !== undefined) return [];
       return [{ type: 'CustomerContacted', data: { contactId: contact.id, purpose: contact.purpose, channel: contact.channel, outcome, at } }];
     }
+    case 'AssignServiceCall':
+    case 'UnassignServiceCall':
+    case 'QueueServiceCall':
+    case 'RequestCallback':
+      return decideRouting(command, state, ctx);
     case 'RecordSlaAtRisk':
     case 'RecordSlaBreach':
     case 'RecordSlaMet': {
@@ -255,6 +263,7 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
       category: d.category,
       product: d.product,
       region: d.region,
+      ...(d.language ? { language: d.language } : {}),
       summary: d.summary,
       description: d.description,
       customer: d.customer,
@@ -350,7 +359,7 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
       return { ...next, status: 'CLOSED', closedAt: event.data.at };
     case 'ServiceCallReopened': {
       const { phaseKey } = event.data;
-      const reopenedCall: ServiceCall = { ...next, status: 'IN_PROGRESS', resolvedAt: undefined, closedAt: undefined, reopenedAt: event.data.at };
+      const reopenedCall: ServiceCall = reopenRouting({ ...next, status: 'IN_PROGRESS', resolvedAt: undefined, closedAt: undefined, reopenedAt: event.data.at });
       if (!phaseKey) return reopenedCall;
       return withPhase(reopenedCall, phaseKey, (p) => ({
         ...p,
@@ -381,6 +390,12 @@ export function evolve(state: ServiceCallState, event: ServiceCallEvent): Servic
         ...next,
         contacts: (next.contacts ?? []).map((c) => (c.id === event.data.contactId ? { ...c, sentAt: event.data.at, outcome: event.data.outcome } : c)),
       };
+    case 'CallAssigned':
+    case 'CallUnassigned':
+    case 'CallQueued':
+    case 'CallbackRequested':
+    case 'CallbackStepCreated':
+      return evolveRouting(next, event);
     case 'SlaAtRisk':
     case 'SlaBreached':
     case 'SlaMet': {

@@ -1,7 +1,7 @@
 import { StepTemplate } from '../process/process-template';
 import type { SlaPolicy } from '../sla/sla-policy';
 import { OpenServiceCallInput } from './service-call.commands';
-import { Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget } from './service-call.types';
+import { AssignmentTrigger, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget, UnassignTrigger } from './service-call.types';
 
 /** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
 export type ServiceCallEvent =
@@ -49,7 +49,31 @@ export type ServiceCallEvent =
   | { type: 'SlaBreached'; data: { target: SlaTarget; dueAt: string; at: string } }
   /** by the workflow: the target was met (first response, or resolution, before its due time) */
   | { type: 'SlaMet'; data: { target: SlaTarget; dueAt: string; at: string } }
-  | { type: 'NoteAdded'; data: { noteId: string; kind: NoteKind; text: string; author: string; at: string } };
+  | { type: 'NoteAdded'; data: { noteId: string; kind: NoteKind; text: string; author: string; at: string } }
+  /** the call has an agent: routing's decision (its reasons and the runner-up) or a manager's choice */
+  | {
+      type: 'CallAssigned';
+      data: {
+        agentId: string;
+        previousAgentId: string | null;
+        trigger: AssignmentTrigger;
+        automatic: boolean;
+        reasons: string[];
+        runnerUp: { agentId: string; reasons: string[] } | null;
+        /** open human steps and their agent (the assignee, or the best holder of the step's role) */
+        steps: { stepKey: string; agentId: string }[];
+        reason?: string;
+        by: string;
+        at: string;
+      };
+    }
+  /** the agent was taken off the call (absent, offline, a manager's reroute); routing runs again */
+  | { type: 'CallUnassigned'; data: { agentId: string; trigger: UnassignTrigger; reason: string; preferredAgentId: string | null; by: string; at: string } }
+  /** no eligible agent: the call waits, ordered by SLA due time then age */
+  | { type: 'CallQueued'; data: { reasons: string[]; by: string; at: string } }
+  | { type: 'CallbackRequested'; data: { phone: string; windowFrom: string; windowTo: string; by: string; at: string } }
+  /** an agent took a callback call inside its window: a READY "call back" step for them */
+  | { type: 'CallbackStepCreated'; data: { phaseKey: string; stepKey: string; name: string; agentId: string; phone: string; at: string } };
 
 export type ServiceCallEventType = ServiceCallEvent['type'];
 export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
@@ -77,6 +101,11 @@ export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
   'SlaAtRisk',
   'SlaBreached',
   'SlaMet',
+  'CallAssigned',
+  'CallUnassigned',
+  'CallQueued',
+  'CallbackRequested',
+  'CallbackStepCreated',
 ];
 
 export function isServiceCallEvent(event: { type: string }): event is ServiceCallEvent {

@@ -83,6 +83,41 @@ export interface Escalation {
 export const SLA_TARGETS = ['FIRST_RESPONSE', 'RESOLUTION'] as const;
 export type SlaTarget = (typeof SLA_TARGETS)[number];
 
+/** Why a call was (re)assigned: the routing round's cause, or a manager's choice. */
+export const ASSIGNMENT_TRIGGERS = ['OPENED', 'REROUTE', 'ASSIGNEE_ABSENT', 'ASSIGNEE_OFFLINE', 'REOPENED', 'QUEUE', 'MANUAL'] as const;
+export type AssignmentTrigger = (typeof ASSIGNMENT_TRIGGERS)[number];
+/** What takes an agent away from the call: a manager's reroute, the agent's absence, the agent going offline. */
+export const UNASSIGN_TRIGGERS = ['REROUTE', 'ASSIGNEE_ABSENT', 'ASSIGNEE_OFFLINE'] as const;
+export type UnassignTrigger = (typeof UNASSIGN_TRIGGERS)[number];
+
+/** One routing decision or manager's assignment, with its reasons: the call's assignment log. */
+export interface Assignment {
+  agentId: string;
+  previousAgentId: string | null;
+  trigger: AssignmentTrigger;
+  /** decided by routing (true), or chosen by a manager (false) */
+  automatic: boolean;
+  /** the rules that matched, e.g. `region:de-north`, `category:billing@4`, `load:1/5`, `decided-by:load` */
+  reasons: string[];
+  runnerUp: { agentId: string; reasons: string[] } | null;
+  /** a manager's note */
+  reason?: string;
+  by: string;
+  at: string;
+}
+
+/** A customer on a voice channel asked to be called back in [windowFrom, windowTo). */
+export interface CallbackInfo {
+  phone: string;
+  windowFrom: string;
+  windowTo: string;
+  requestedBy: string;
+  requestedAt: string;
+  /** the "call back" step, once an agent took the call inside the window */
+  stepKey?: string;
+  agentId?: string;
+}
+
 /** What the workflow recorded about one SLA target: AT_RISK, BREACHED or MET, for the due time it had then. */
 export interface SlaRecord {
   kind: 'AT_RISK' | 'BREACHED' | 'MET';
@@ -145,6 +180,8 @@ export interface CallDetails {
   category: string;
   product?: string;
   region?: string;
+  /** the customer's language, e.g. `de`, `en-gb` (routing prefers agents who speak it) */
+  language?: string;
   summary: string;
   description?: string;
   customer: Customer;
@@ -181,5 +218,19 @@ export interface ServiceCall extends CallDetails {
   feedback: Feedback[];
   contacts: Contact[];
   reopenedAt?: string;
+  /** routing: every assignment, oldest first (absent before the first) */
+  assignments?: Assignment[];
+  /** routing round: 1 from the start, +1 per unassignment or reopen; the workflow routes once per round */
+  routingRound?: number;
+  /** why the current round routes: OPENED, REROUTE, ASSIGNEE_ABSENT, ASSIGNEE_OFFLINE, REOPENED */
+  routingTrigger?: AssignmentTrigger;
+  /** agents the current round must not pick (the one just taken off the call) */
+  routingExcluded?: string[];
+  /** an absence's replacement agent, or the agent of a reopened call: routing prefers them when eligible */
+  preferredAgentId?: string;
+  /** waiting for an agent since (no eligible agent when routed), and why */
+  queuedAt?: string;
+  queueReasons?: string[];
+  callback?: CallbackInfo;
   updatedAt: string;
 }

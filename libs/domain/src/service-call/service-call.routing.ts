@@ -1,0 +1,242 @@
+import { isStepDone } from '../process/process-plan';
+import { validateCallbackRequest } from '../routing/callback';
+import { RoutingRequest } from '../routing/routing.types';
+import { ConflictError, ValidationError } from '../shared/domain-error';
+import { LIMITS, oneOf, requiredText } from '../shared/validation';
+import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
+import { ServiceCallEvent } from './service-call.events';
+import { AssignmentTrigger, ServiceCall, UNASSIGN_TRIGGERS } from './service-call.types';
+
+/**
+ * The routing side of a service call: who holds it (CallAssigned / CallUnassigned), whether it waits
+ * for an agent (CallQueued), and a customer's callback request. Which agent is chosen is the routing
+ * policy's business (libs/domain/src/routing); the agent's own stream guards capacity. Here: what the
+ * call records, and what its workflow is to do next.
+ */
+
+type RoutingCommand = Extract<ServiceCallCommand, { type: 'AssignServiceCall' | 'UnassignServiceCall' | 'QueueServiceCall' | 'RequestCallback' }>;
+export const ROUTING_COMMANDS: ReadonlySet<ServiceCallCommand['type']> = new Set(['AssignServiceCall', 'UnassignServiceCall', 'QueueServiceCall', 'RequestCallback']);
+
+/** Channels on which a customer waits on the line: only they can ask to be called back. */
+const VOICE_CHANNELS = new Set(['PHONE', 'CALLBACK']);
+const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
+export const CALLBACK_STEP = { key: 'call-back', name: 'Call the customer back' } as const;
+
+export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
+  const at = ctx.now.toISOString();
+  switch (command.type) {
+    case 'AssignServiceCall': {
+      const { agentId, trigger, reasons = [], runnerUp = null, steps = [], reason } = command.data;
+      const automatic = trigger !== 'MANUAL';
+      if (automatic && ctx.actor !== WORKFLOW_ACTOR) throw new ConflictError('only routing assigns calls automatically', call.version);
+      requiredText('agentId', agentId, LIMITS.key);
+      // routing repeating itself for an agent who already holds the call changes nothing
+      if (automatic && call.assignee === agentId) return [];
+      for (const [i, s] of steps.entries()) {
+        const found = call.phases.some((p) => p.steps.some((st) => st.key === s.stepKey));
+        if (!found) throw new ValidationError(`steps[${i}].stepKey`, `no step ${s.stepKey} in this call`);
+      }
+      const events: ServiceCallEvent[] = [
+        {
+          type: 'CallAssigned',
+          data: {
+            agentId,
+            previousAgentId: call.assignee ?? null,
+            trigger,
+            automatic,
+            reasons,
+            runnerUp,
+            steps,
+            ...(reason ? { reason } : {}),
+            by: ctx.actor,
+            at,
+          },
+        },
+      ];
+      // the agent who takes a callback call gets the "call back" step
+      if (call.callback && !call.callback.stepKey) {
+        const phase = call.phases.find((p) => p.status === 'ACTIVE') ?? call.phases.find((p) => p.status === 'PENDING');
+        if (phase) {
+          const taken = new Set(call.phases.flatMap((p) => p.steps.map((s) => s.key)));
+          let stepKey: string = CALLBACK_STEP.key;
+          for (let n = 2; taken.has(stepKey); n++) stepKey = `${CALLBACK_STEP.key}-${n}`;
+          events.push({
+            type: 'CallbackStepCreated',
+            data: { phaseKey: phase.key, stepKey, name: CALLBACK_STEP.name, agentId, phone: call.callback.phone, at },
+          });
+        }
+      }
+      return events;
+    }
+    case 'UnassignServiceCall': {
+      const trigger = oneOf('trigger', command.data.trigger, UNASSIGN_TRIGGERS);
+      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+      // someone else holds it by now (or nobody), or the call is over: nothing to take away
+      if (FINISHED.has(call.status) || !call.assignee || call.assignee !== command.data.expectedAgentId) return [];
+      return [
+        {
+          type: 'CallUnassigned',
+          data: { agentId: call.assignee, trigger, reason, preferredAgentId: command.data.preferredAgentId ?? null, by: ctx.actor, at },
+        },
+      ];
+    }
+    case 'QueueServiceCall': {
+      if (ctx.actor !== WORKFLOW_ACTOR) throw new ConflictError('only routing queues calls', call.version);
+      if (call.assignee || call.queuedAt) return [];
+      return [{ type: 'CallQueued', data: { reasons: command.data.reasons, by: ctx.actor, at } }];
+    }
+    case 'RequestCallback': {
+      if (!VOICE_CHANNELS.has(call.channel)) {
+        throw new ConflictError(`callbacks are for calls on a voice channel (PHONE, CALLBACK); this call came in on ${call.channel}`, call.version);
+      }
+      if (call.assignee) throw new ConflictError(`the call is with agent ${call.assignee} already`, call.version);
+      const request = validateCallbackRequest(command.data, ctx.now);
+      return [{ type: 'CallbackRequested', data: { ...request, by: ctx.actor, at } }];
+    }
+  }
+}
+
+/** The routing events' effect on the call (called by evolve). */
+export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): ServiceCall {
+  switch (event.type) {
+    case 'CallAssigned': {
+      const { agentId, previousAgentId, trigger, automatic, reasons, runnerUp, steps, reason, by, at } = event.data;
+      const stepAgents = new Map(steps.map((s) => [s.stepKey, s.agentId]));
+      return {
+        ...next,
+        assignee: agentId,
+        assignments: [...(next.assignments ?? []), { agentId, previousAgentId, trigger, automatic, reasons, runnerUp, ...(reason ? { reason } : {}), by, at }],
+        queuedAt: undefined,
+        queueReasons: undefined,
+        preferredAgentId: undefined,
+        routingExcluded: undefined,
+        phases: next.phases.map((p) => ({
+          ...p,
+          steps: p.steps.map((s) => (stepAgents.has(s.key) ? { ...s, assignee: stepAgents.get(s.key) } : s)),
+        })),
+      };
+    }
+    case 'CallUnassigned':
+      return {
+        ...withoutAssignee(next, event.data.agentId),
+        routingRound: (next.routingRound ?? 1) + 1,
+        routingTrigger: event.data.trigger,
+        routingExcluded: [event.data.agentId],
+        ...(event.data.preferredAgentId ? { preferredAgentId: event.data.preferredAgentId } : { preferredAgentId: undefined }),
+      };
+    case 'CallQueued':
+      return { ...next, queuedAt: event.data.at, queueReasons: event.data.reasons };
+    case 'CallbackRequested': {
+      const { phone, windowFrom, windowTo, by, at } = event.data;
+      return { ...next, callback: { phone, windowFrom, windowTo, requestedBy: by, requestedAt: at } };
+    }
+    case 'CallbackStepCreated': {
+      const { phaseKey, stepKey, name, agentId } = event.data;
+      return {
+        ...next,
+        callback: next.callback ? { ...next.callback, stepKey, agentId } : next.callback,
+        phases: next.phases.map((p) =>
+          p.key !== phaseKey
+            ? p
+            : {
+                ...p,
+                steps: [
+                  ...p.steps,
+                  {
+                    key: stepKey,
+                    name,
+                    dependsOn: [],
+                    automated: false,
+                    assignee: agentId,
+                    instructions: `Call the customer back on ${event.data.phone}`,
+                    // a step of the active phase is ready at once; in a phase still to come it waits for the phase
+                    status: p.status === 'ACTIVE' ? 'READY' : 'PENDING',
+                    ...(p.status === 'ACTIVE' ? { readyAt: event.data.at } : {}),
+                    attempt: 1,
+                  },
+                ],
+              },
+        ),
+      };
+    }
+    default:
+      return next;
+  }
+}
+
+/** A reopened call goes back to work: its agent released it at resolution, so routing runs again, preferring them. */
+export function reopenRouting(call: ServiceCall): ServiceCall {
+  if (!call.assignee && !call.assignments?.length) return call;
+  const previous = call.assignee;
+  return {
+    ...withoutAssignee(call, previous),
+    routingRound: (call.routingRound ?? 1) + 1,
+    routingTrigger: 'REOPENED',
+    routingExcluded: undefined,
+    ...(previous ? { preferredAgentId: previous } : {}),
+  };
+}
+
+function withoutAssignee(call: ServiceCall, agentId: string | undefined): ServiceCall {
+  return {
+    ...call,
+    assignee: undefined,
+    queuedAt: undefined,
+    queueReasons: undefined,
+    // steps the agent had and has not finished go back to whoever routing picks next
+    phases: call.phases.map((p) => ({
+      ...p,
+      steps: p.steps.map((s) => (s.assignee === agentId && !isStepDone(s.status) ? { ...s, assignee: undefined } : s)),
+    })),
+  };
+}
+
+/** What the call's workflow is to do about routing now. */
+export type RoutingAction =
+  | { kind: 'RouteCall'; round: number; trigger: AssignmentTrigger; request: RoutingRequest }
+  | { kind: 'ReleaseAgent'; round: number; agentId: string };
+
+/**
+ * An open call without an agent is routed once per round (a routing that finds nobody queues the call;
+ * the queue is then served as agents free up). A finished call's agent releases it (their capacity).
+ */
+export function nextRoutingAction(call: ServiceCall): RoutingAction | null {
+  const round = call.routingRound ?? 1;
+  const finished = call.status === 'RESOLVED' || call.status === 'CLOSED' || call.status === 'CANCELLED';
+  if (finished) return call.assignee ? { kind: 'ReleaseAgent', round, agentId: call.assignee } : null;
+  if (call.assignee || call.queuedAt) return null;
+  return { kind: 'RouteCall', round, trigger: call.routingTrigger ?? 'OPENED', request: routingRequestOf(call) };
+}
+
+/** What routing needs to know about the call. */
+export function routingRequestOf(call: ServiceCall): RoutingRequest {
+  return {
+    callId: call.id,
+    region: call.region ?? null,
+    category: call.category,
+    product: call.product ?? null,
+    language: call.language ?? null,
+    excludeAgentIds: call.routingExcluded ?? [],
+    preferredAgentId: call.preferredAgentId ?? null,
+  };
+}
+
+/** Open human steps and their agent: the assignee, unless the step names a role they do not hold (then `byRole`). */
+export function stepAssignments(
+  call: ServiceCall,
+  agentId: string,
+  agentRoles: readonly string[],
+  byRole: (role: string) => string | null,
+): { stepKey: string; agentId: string }[] {
+  const holds = new Set(agentRoles.map((r) => r.trim().toLowerCase()));
+  const result: { stepKey: string; agentId: string }[] = [];
+  for (const phase of call.phases) {
+    for (const step of phase.steps) {
+      if (step.automated || isStepDone(step.status)) continue;
+      const role = step.role?.trim().toLowerCase();
+      const chosen = !role || holds.has(role) ? agentId : (byRole(step.role as string) ?? agentId);
+      result.push({ stepKey: step.key, agentId: chosen });
+    }
+  }
+  return result;
+}

@@ -268,7 +268,7 @@ describe('requesting a callback', () => {
     expect(decide(requestCallback(), fold(opened('PHONE'), queued()), manager)).toHaveLength(1);
   });
 
-  it.each<Channel>(['EMAIL', 'WEB', 'CHAT', 'WHATSAPP', 'SMS'])('is refused on the %s channel', (channel) => {
+  it.each<Channel>(['EMAIL', 'WEB', 'CHAT', 'WHATSAPP', 'SOCIAL'])('is refused on the %s channel', (channel) => {
     given(opened(channel)).when(requestCallback()).thenThrows(ConflictError, { code: 'CONFLICT', message: /voice channel/ });
   });
 

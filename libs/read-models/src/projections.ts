@@ -4,6 +4,7 @@ import { PhaseVisitsProjection } from './phase-board/phase-visits.projection';
 import { ProcessTemplatesProjection } from './process-templates/process-templates.projection';
 import { SlaPoliciesProjection } from './sla-policies/sla-policies.projection';
 import { AgentsProjection } from './agents/agents.projection';
+import { RoutingQueueProjection } from './routing-queue/routing-queue.projection';
 import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
 
 /** Every read model the projector keeps, in the order each event is applied to them. */
@@ -15,6 +16,8 @@ export function createProjections(db: ReadModelDatabase): Projection[] {
     new ProcessTemplatesProjection(db),
     new SlaPoliciesProjection(db),
     new AgentsProjection(db),
+    // after the summaries: it reads the call as they have just folded it
+    new RoutingQueueProjection(db),
   ];
 }
 

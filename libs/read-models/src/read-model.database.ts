@@ -9,7 +9,7 @@ export type ReadModelDatabase = Database.Database;
  * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
  * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
  */
-export const READ_MODEL_SCHEMA_VERSION = 7;
+export const READ_MODEL_SCHEMA_VERSION = 8;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 
@@ -105,6 +105,17 @@ CREATE TABLE IF NOT EXISTS agent_assignments (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS agent_assignments_open ON agent_assignments (agent_id, call_id) WHERE released_at IS NULL;
 CREATE INDEX IF NOT EXISTS agent_assignments_handling ON agent_assignments (agent_id, handling_ms) WHERE handling_ms IS NOT NULL;
+-- routingQueue: calls waiting for an agent (CallQueued, no assignee, not finished), in serving order;
+-- due_at is the call's soonest unmet SLA due time, '9999-12-31T23:59:59.999Z' when it has none (last)
+CREATE TABLE IF NOT EXISTS routing_queue (
+  call_id TEXT PRIMARY KEY,
+  due_at TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  queued_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS routing_queue_order ON routing_queue (due_at, received_at, queued_at, call_id);
 `;
 
 /**

@@ -9,6 +9,7 @@ import { PhaseBoardStore } from './phase-board/phase-board.store';
 import { SlaPoliciesStore } from './sla-policies/sla-policies.store';
 import { SlaRisksStore } from './sla-risks/sla-risks.store';
 import { AgentsStore } from './agents/agents.store';
+import { RoutingQueueStore } from './routing-queue/routing-queue.store';
 
 /** Class token for the read-model database handle. */
 export abstract class ReadModelConnection {
@@ -44,7 +45,7 @@ export class ReadModelsModule {
       useFactory: (config: AppConfig): ReadModelConnection => ({ db: openReadModelDatabase(config.readModelPath) }),
     };
     // every store is a plain class over the database handle
-    const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, AgentsStore];
+    const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, AgentsStore, RoutingQueueStore];
     const storeProviders = stores.map((Store) => ({
       provide: Store,
       inject: [ReadModelConnection],

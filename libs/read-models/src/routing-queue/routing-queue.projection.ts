@@ -1,0 +1,86 @@
+import { callIdOfStream, callSla, CallbackRequest, QueuedCall, routingRequestOf, ServiceCall } from '@app/domain';
+import { RecordedEvent } from '@app/event-store';
+import { Projection } from '../projection';
+import { ReadModelDatabase } from '../read-model.database';
+
+/** A call waiting for an agent, as routingQueue serves it. */
+export type WaitingCall = QueuedCall & { trackingCode: string; callback: CallbackRequest | null; version: number };
+
+/** What the due-time column holds for a call without one: after every ISO instant, so those calls come last. */
+export const NO_DUE_TIME = '9999-12-31T23:59:59.999Z';
+
+/**
+ * The calls waiting for an agent (routing found nobody: CallQueued), one row each, in serving order:
+ * SLA due time soonest first (none last), then received, queued, call id, one index in that order.
+ * A row is refreshed on each later event of the call while it waits (its due time moves with pauses
+ * and the first response) and removed once it has an agent or is RESOLVED, CLOSED or CANCELLED.
+ *
+ * It reads the call as the summaries' projection has just folded it (same transaction, applied after
+ * it), so a call that never waited costs one primary-key probe per event.
+ */
+export class RoutingQueueProjection implements Projection {
+  readonly tables = ['routing_queue'];
+  private readonly queued;
+  private readonly call;
+  private readonly upsert;
+  private readonly remove;
+
+  constructor(db: ReadModelDatabase) {
+    this.queued = db.prepare<[string], number>('SELECT version FROM routing_queue WHERE call_id = ?').pluck();
+    this.call = db.prepare<[string], string>('SELECT doc FROM service_calls WHERE id = ?').pluck();
+    this.upsert = db.prepare(`
+      INSERT INTO routing_queue (call_id, due_at, received_at, queued_at, version, doc)
+      VALUES (@callId, @dueAt, @receivedAt, @queuedAt, @version, @doc)
+      ON CONFLICT(call_id) DO UPDATE SET due_at = excluded.due_at, received_at = excluded.received_at,
+        queued_at = excluded.queued_at, version = excluded.version, doc = excluded.doc`);
+    this.remove = db.prepare<[string]>('DELETE FROM routing_queue WHERE call_id = ?');
+  }
+
+  apply(event: RecordedEvent): void {
+    const callId = callIdOfStream(event.streamId);
+    if (!callId) return;
+    const storedVersion = this.queued.get(callId) as number | undefined;
+    if (event.type !== 'CallQueued' && storedVersion === undefined) return;
+    if (storedVersion !== undefined && storedVersion >= event.streamVersion) return; // delivered again
+    const doc = this.call.get(callId) as string | undefined;
+    if (!doc) return;
+    const call = JSON.parse(doc) as ServiceCall;
+    if (call.version !== event.streamVersion) return; // the summaries are elsewhere (a redelivery): they decide
+    const at = new Date(typeof (event.data as { at?: unknown }).at === 'string' ? (event.data as { at: string }).at : event.recordedAt);
+    const waiting = waitingCallOf(call, at);
+    if (!waiting) {
+      this.remove.run(callId);
+      return;
+    }
+    this.upsert.run({
+      callId,
+      dueAt: waiting.dueAt ?? NO_DUE_TIME,
+      receivedAt: waiting.receivedAt,
+      queuedAt: waiting.queuedAt,
+      version: waiting.version,
+      doc: JSON.stringify(waiting),
+    });
+  }
+}
+
+const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
+
+/** The call as a queue entry, or null when it does not wait for an agent. `at`: when its SLA is read. */
+export function waitingCallOf(call: ServiceCall, at: Date): WaitingCall | null {
+  if (!call.queuedAt || call.assignee || FINISHED.has(call.status)) return null;
+  const sla = callSla(call, at);
+  // the soonest target still to meet: the first response while nobody responded, and the resolution
+  const due = [sla.firstRespondedAt ? null : sla.firstResponseDueAt, sla.resolutionDueAt].filter((d): d is Date => d !== null);
+  const dueAt = due.length ? new Date(Math.min(...due.map((d) => d.getTime()))).toISOString() : null;
+  const cb = call.callback;
+  return {
+    callId: call.id,
+    trackingCode: call.trackingCode,
+    dueAt,
+    queuedAt: call.queuedAt,
+    receivedAt: call.receivedAt,
+    request: routingRequestOf(call),
+    callback: cb ? { phone: cb.phone, windowFrom: cb.windowFrom, windowTo: cb.windowTo } : null,
+    version: call.version,
+  };
+}

@@ -15,6 +15,7 @@ import { ServiceCallsApiModule } from './service-calls/service-calls-api.module'
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SlaPoliciesApiModule } from './sla-policies/sla-policies-api.module';
 import { AgentsApiModule } from './agents/agents-api.module';
+import { RoutingApiModule } from './service-calls/routing/routing-api.module';
 import { WEBSOCKET_SUBSCRIPTIONS } from './subscriptions/websocket-transport';
 import { TemporalClient } from './temporal/temporal-client';
 
@@ -40,6 +41,7 @@ import { TemporalClient } from './temporal/temporal-client';
     ProcessTemplatesApiModule,
     SlaPoliciesApiModule,
     AgentsApiModule,
+    RoutingApiModule,
     SubscriptionsModule,
   ],
   controllers: [HealthController],

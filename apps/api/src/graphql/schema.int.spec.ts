@@ -30,7 +30,8 @@ import { ServiceCallSlaResolver } from '../sla-policies/service-call-sla.resolve
 import { SlaRisksResolver } from '../sla-policies/sla-risks.resolver';
 import { SlaAlertsResolver } from '../subscriptions/sla-alerts/sla-alerts.resolver';
 import { AgentsResolver } from '../agents/agents.resolver';
-const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver, SlaRisksResolver, SlaAlertsResolver, AgentsResolver];
+import { RoutingResolver, ServiceCallRoutingFieldsResolver } from '../service-calls/routing/routing.resolver';
+const RESOLVERS = [OpenServiceCallResolver, StartStepResolver, CompleteStepResolver, StepExceptionsResolver, AddNoteResolver, AftercareResolver, ServiceCallResolver, PhaseResolver, PhaseBoardResolver, TrackServiceCallResolver, ProcessTemplatesResolver, SlaPoliciesResolver, ServiceCallSlaResolver, ServiceCallUpdatedResolver, ProcessAlertsResolver, SlaRisksResolver, SlaAlertsResolver, AgentsResolver, RoutingResolver, ServiceCallRoutingFieldsResolver];
 
 const HEADER = ['# ------------------------------------------------------', '# THIS FILE WAS AUTOMATICALLY GENERATED (DO NOT MODIFY)', '# ------------------------------------------------------'].join('\n');
 

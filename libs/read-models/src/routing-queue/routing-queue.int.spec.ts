@@ -90,6 +90,7 @@ describe('routing queue read model on real SQLite files', () => {
       queuedAt: t(42).toISOString(),
       receivedAt: t(20).toISOString(),
       request: { callId: older, region: null, category: 'billing', product: null, language: 'de', excludeAgentIds: [], preferredAgentId: null },
+      reasons: ['no-eligible-agent', 'agents:0'],
       callback: null,
       version: 2,
     });

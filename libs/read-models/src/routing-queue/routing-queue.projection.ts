@@ -4,7 +4,13 @@ import { Projection } from '../projection';
 import { ReadModelDatabase } from '../read-model.database';
 
 /** A call waiting for an agent, as routingQueue serves it. */
-export type WaitingCall = QueuedCall & { trackingCode: string; callback: CallbackRequest | null; version: number };
+export type WaitingCall = QueuedCall & {
+  trackingCode: string;
+  /** why routing found nobody (CallQueued's reasons, e.g. `no-eligible-agent`, `skill:3`) */
+  reasons: string[];
+  callback: CallbackRequest | null;
+  version: number;
+};
 
 /** What the due-time column holds for a call without one: after every ISO instant, so those calls come last. */
 export const NO_DUE_TIME = '9999-12-31T23:59:59.999Z';
@@ -80,6 +86,7 @@ export function waitingCallOf(call: ServiceCall, at: Date): WaitingCall | null {
     queuedAt: call.queuedAt,
     receivedAt: call.receivedAt,
     request: routingRequestOf(call),
+    reasons: call.queueReasons ?? [],
     callback: cb ? { phone: cb.phone, windowFrom: cb.windowFrom, windowTo: cb.windowTo } : null,
     version: call.version,
   };

@@ -21,6 +21,7 @@ export class OpenServiceCallInput {
   @Field() category!: string;
   @Field(() => String, { nullable: true }) product?: string;
   @Field(() => String, { nullable: true }) region?: string;
+  @Field(() => String, { nullable: true, description: "the customer's language, e.g. de or en-GB (routing prefers agents who speak it)" }) language?: string;
   @Field() summary!: string;
   @Field(() => String, { nullable: true }) description?: string;
   @Field(() => CustomerInput) customer!: CustomerInput;

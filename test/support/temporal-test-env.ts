@@ -23,6 +23,8 @@ import { ReviewCustomerHistoryAction } from '../../apps/worker/src/actions/revie
 import { ServiceCallActivitiesService } from '../../apps/worker/src/activities/service-call.activities';
 import { AftercareActivitiesService } from '../../apps/worker/src/aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../../apps/worker/src/dispatcher/workflow-dispatcher';
+import { CallRouter } from '../../apps/worker/src/routing/call-router';
+import { RoutingSupervisor } from '../../apps/worker/src/routing/routing-supervisor';
 import { slaTimerSinks } from '../../apps/worker/src/sla/sla-due-timers';
 import { workflowBundleOptions } from '../../apps/worker/src/temporal/workflow-bundle';
 import { testServerExecutable } from '../tools/temporal-servers';
@@ -53,7 +55,7 @@ export function workerTestModule(config: AppConfig) {
 
   @Module({
     imports: [TestConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true }), OutboundModule],
-    providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, AftercareActivitiesService],
+    providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, AftercareActivitiesService, CallRouter, RoutingSupervisor],
   })
   class WorkflowTestModule {}
   return WorkflowTestModule;
@@ -123,7 +125,13 @@ export async function startWorkflowTestEnv(
       stopWorker = await startWorker();
     };
     const store = app.get(EventStore);
-    const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, { taskQueue, ...(aftercare ? { aftercare: config.aftercare } : {}) });
+    const routing = app.get(RoutingSupervisor);
+    const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, {
+      taskQueue,
+      ...(aftercare ? { aftercare: config.aftercare } : {}),
+      onEvent: (event) => routing.eventSeen(event),
+    });
+    routing.start();
     dispatcher.start();
     closers.push(() => dispatcher.stop());
     const streamOf = (callId: string) => store.readStream(serviceCallStreamId(callId));

@@ -19,6 +19,14 @@ export interface ServiceCallActivities {
    * once per `alertId` however often the activity runs; `NO_GATEWAY` without a webhook configured
    */
   sendSlaAlert(input: SlaAlertInput): Promise<{ outcome: string }>;
+  /**
+   * routes the call for its routing round: the best eligible agent takes it on their stream and the call
+   * records CallAssigned (reasons, runner-up), or CallQueued when nobody is eligible; nothing when no
+   * agents exist. Returns the call's events after `afterVersion` (all of them again on a retry).
+   */
+  routeCall(input: { callId: string; round: number; afterVersion: number }): Promise<CallEventMessage[]>;
+  /** the agent of a finished call gives its capacity back (once, however often it runs); the queue is served */
+  releaseAgent(input: { callId: string; agentId: string }): Promise<void>;
 }
 
 export interface SlaAlertInput {

@@ -5,6 +5,7 @@ import {
   initialServiceCallState,
   LIMITS,
   nextProcessActions,
+  nextRoutingAction,
   ProcessAction,
   ServiceCall,
   ServiceCallEvent,
@@ -68,6 +69,8 @@ export const PATCHES = {
   automationFailureFailsStep: 'automation-failure-fails-step',
   /** SLA timers: AT_RISK / BREACHED (+ escalation) / MET recorded at their moments, alerts sent; continue-as-new for long histories */
   slaTimers: 'sla-timers',
+  /** routing: the call is routed to an agent once per routing round; a finished call's agent releases it */
+  routing: 'routing',
 } as const;
 
 /**
@@ -173,6 +176,42 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   // The SLA is judged at the latest moment the history itself holds: the call's last event, or the
   // moment a timer fired for. Not Date.now(): activations inside one workflow task (local activities
   // resolving) may see another time on replay than they saw when they ran, and the commands would differ.
+  // Runs of the releases before routing replay without it.
+  const routing = patched(PATCHES.routing);
+  const routedKeys = new Set<string>(); // routing rounds routed and agents released by this run
+
+  /**
+   * Routes the call once per routing round (at open, after its agent was taken off it, after a
+   * reopen) and releases the agent of a finished call. Waits, like the SLA records, until the
+   * process's own commands are done.
+   */
+  const routeOrRelease = (): void => {
+    if (!routing || !callExists(state) || inFlight.size > 0) return;
+    const action = nextRoutingAction(state);
+    if (!action) return;
+    const key = action.kind === 'RouteCall' ? `route:${action.round}` : `release:${action.agentId}:${action.round}`;
+    if (routedKeys.has(key) || failedAtVersion.get(key) === state.version) return;
+    inFlight.add(key);
+    const run =
+      action.kind === 'RouteCall'
+        ? commands.routeCall({ callId, round: action.round, afterVersion: state.version }).then(receive)
+        : commands.releaseAgent({ callId, agentId: action.agentId });
+    run
+      .then(
+        () => {
+          routedKeys.add(key);
+          failedAtVersion.delete(key);
+        },
+        (error: unknown) => {
+          failedAtVersion.set(key, state.version);
+          log.warn('routing failed', { callId, action: action.kind, error: String(error) });
+        },
+      )
+      .finally(() => {
+        inFlight.delete(key);
+        changed = true;
+      });
+  };
   const slaNow = (): number => Math.max(firedUpTo, callExists(state) ? Date.parse(state.updatedAt) : 0);
 
   /**
@@ -223,11 +262,18 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
       if (!slaTimers) break;
       // a resolution in time is MET; what is still being recorded or sent is finished before the run
       // ends. A reopen that arrives meanwhile goes on in this run (its signal is not lost).
-      recordSla(slaNow());
+      // The agent releases the call first; the SLA records follow (one local activity after the other).
+      routeOrRelease();
+      if (!routing || inFlight.size === 0) recordSla(slaNow());
       // everything in flight, the process's own commands too: the run never ends under a running local activity
       const slaBusy = () => inFlight.size > 0 || alertsInFlight.size > 0;
       await condition(() => !slaBusy() || !isFinished(state));
-      if (isFinished(state) && !slaBusy()) break;
+      if (isFinished(state) && !slaBusy()) {
+        // a last look: what waited for the release starts now (nothing, when all is done)
+        routeOrRelease();
+        if (!routing || inFlight.size === 0) recordSla(slaNow());
+        if (!slaBusy()) break;
+      }
       continue;
     }
     if ((waiting.size > 0 || !callExists(state)) && loadedAtVersion !== state.version) {
@@ -256,6 +302,7 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
           });
       }
     }
+    routeOrRelease();
     // SLA records wait until the process's own commands are done: one local activity at a time keeps
     // the order of their results (and so the replay) the same whatever order they complete in
     const wakeAt = slaTimers && inFlight.size === 0 ? recordSla(slaNow()) : null;

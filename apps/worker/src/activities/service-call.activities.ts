@@ -7,6 +7,8 @@ import { Injectable, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApplicationFailure } from '@temporalio/common';
 import { AutomatedActionRegistry } from '../actions/automated-action.registry';
+import { CallRouter } from '../routing/call-router';
+import { RoutingSupervisor } from '../routing/routing-supervisor';
 
 export const toCallEventMessage = (e: RecordedEvent): CallEventMessage => ({ type: e.type, version: e.streamVersion, data: e.data });
 
@@ -17,6 +19,8 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     private readonly commandBus: CommandBus,
     private readonly store: EventStore,
     private readonly actions: AutomatedActionRegistry,
+    private readonly router: CallRouter,
+    private readonly supervisor: RoutingSupervisor,
     // from OutboundModule; absent (a worker without outbound sends) means no webhook, as without WEBHOOK_URL
     @Optional() private readonly webhooks?: WebhookSender,
   ) {}
@@ -68,6 +72,20 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     return { outcome: result.outcome };
   }
 
+  async routeCall(input: { callId: string; round: number; afterVersion: number }): Promise<CallEventMessage[]> {
+    try {
+      await this.router.route(input.callId, input.round);
+    } catch (error) {
+      throw asActivityFailure(error);
+    }
+    return this.loadCallEvents(input.callId, input.afterVersion);
+  }
+
+  async releaseAgent(input: { callId: string; agentId: string }): Promise<void> {
+    await this.router.release(input.agentId, input.callId, 'call finished');
+    this.supervisor.capacityChanged(); // a waiting call may take the slot
+  }
+
   /** Bound methods, as Worker.create wants them. */
   asActivities(): ServiceCallActivities {
     return {
@@ -75,6 +93,8 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
       issueCommand: this.issueCommand.bind(this),
       runAutomatedAction: this.runAutomatedAction.bind(this),
       sendSlaAlert: this.sendSlaAlert.bind(this),
+      routeCall: this.routeCall.bind(this),
+      releaseAgent: this.releaseAgent.bind(this),
     };
   }
 }

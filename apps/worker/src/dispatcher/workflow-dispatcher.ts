@@ -25,6 +25,8 @@ export interface DispatcherOptions {
   maxConcurrentCalls?: number;
   /** the delays the aftercare workflows start with (configuration); unset: no aftercare workflows (tests of the process alone) */
   aftercare?: AftercareDelays;
+  /** sees every event read (after its batch was delivered): the routing supervisor's triggers */
+  onEvent?: (event: RecordedEvent) => void;
 }
 
 /**
@@ -79,6 +81,7 @@ export class WorkflowDispatcher {
           continue;
         }
         await this.dispatch(events);
+        if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
         this.position = events[events.length - 1].position;
         writeCheckpoint(this.db, DISPATCHER_CHECKPOINT, this.position);
         failures = 0;

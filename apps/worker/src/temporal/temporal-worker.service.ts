@@ -7,6 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { ServiceCallActivitiesService } from '../activities/service-call.activities';
 import { AftercareActivitiesService } from '../aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../dispatcher/workflow-dispatcher';
+import { RoutingSupervisor } from '../routing/routing-supervisor';
 import { SlaDueTimers, slaTimerSinks } from '../sla/sla-due-timers';
 import { prebuiltWorkflowBundle, workflowBundleOptions } from './workflow-bundle';
 
@@ -26,6 +27,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     private readonly store: EventStore,
     private readonly readModels: ReadModelConnection,
     private readonly slaDueTimers: SlaDueTimers,
+    private readonly routing: RoutingSupervisor,
   ) {}
 
   async start(): Promise<void> {
@@ -43,8 +45,13 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     });
     this.running = this.worker.run();
     const client = new WorkflowClient({ connection: clientConnection, namespace: this.config.temporalNamespace });
-    this.dispatcher = new WorkflowDispatcher(this.store, this.readModels.db, client, { taskQueue: this.config.taskQueue, aftercare: this.config.aftercare });
+    this.dispatcher = new WorkflowDispatcher(this.store, this.readModels.db, client, {
+      taskQueue: this.config.taskQueue,
+      aftercare: this.config.aftercare,
+      onEvent: (event) => this.routing.eventSeen(event),
+    });
     this.dispatcher.start();
+    this.routing.start();
     this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; dispatching from position ${this.dispatcher.checkpoint}`);
   }
 

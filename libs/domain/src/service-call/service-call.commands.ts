@@ -92,3 +92,5 @@ export type ResolutionInput = { [K in keyof ResolutionDetails]?: unknown };
 export type FeedbackInput = { [K in keyof FeedbackDetails]?: unknown };
 
 export const WORKFLOW_ACTOR = 'workflow';
+/** the worker's router when it serves the queue or takes calls off an absent agent (its events go to the call's workflow) */
+export const ROUTING_ACTOR = 'routing';

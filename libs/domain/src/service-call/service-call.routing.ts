@@ -3,7 +3,7 @@ import { validateCallbackRequest } from '../routing/callback';
 import { RoutingRequest } from '../routing/routing.types';
 import { ConflictError, ValidationError } from '../shared/domain-error';
 import { LIMITS, oneOf, requiredText } from '../shared/validation';
-import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
+import { CommandContext, ROUTING_ACTOR, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
 import { AssignmentTrigger, ServiceCall, UNASSIGN_TRIGGERS } from './service-call.types';
 
@@ -28,7 +28,7 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
     case 'AssignServiceCall': {
       const { agentId, trigger, reasons = [], runnerUp = null, steps = [], reason } = command.data;
       const automatic = trigger !== 'MANUAL';
-      if (automatic && ctx.actor !== WORKFLOW_ACTOR) throw new ConflictError('only routing assigns calls automatically', call.version);
+      if (automatic && ctx.actor !== WORKFLOW_ACTOR && ctx.actor !== ROUTING_ACTOR) throw new ConflictError('only routing assigns calls automatically', call.version);
       requiredText('agentId', agentId, LIMITS.key);
       // routing repeating itself for an agent who already holds the call changes nothing
       if (automatic && call.assignee === agentId) return [];

@@ -1,0 +1,193 @@
+import {
+  activeAbsence,
+  Agent,
+  AGENT_STREAM_PREFIX,
+  callbackWindowState,
+  callExists,
+  foldServiceCall,
+  isOpen,
+  nextOpening,
+  ROUTING_ACTOR,
+  serveQueue,
+  serviceCallStreamId,
+} from '@app/domain';
+import { EventStore, RecordedEvent } from '@app/event-store';
+import { AgentsStore, PROJECTOR_CHECKPOINT, ReadModelConnection, readCheckpoint, RoutingQueueStore } from '@app/read-models';
+import { AgentRepository, ChangeServiceCallCommand } from '@app/service-calls';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { CallRouter } from './call-router';
+
+/** Longest sleep between two looks at agents and queue, whatever is due (a backstop for missed triggers). */
+const MAX_IDLE_MS = 30_000;
+/** How long a look waits for the read models to show the event that triggered it. */
+const READ_MODEL_WAIT_MS = 2_000;
+/** Call events after which the queue may be served: a call started waiting, or asked for a callback. */
+const QUEUE_EVENTS = new Set(['CallQueued', 'CallbackRequested', 'CallUnassigned']);
+
+/**
+ * The routing that no single call's workflow owns, run by the worker:
+ * - an agent who is absent now (a scheduled absence has begun) or OFFLINE loses their open calls:
+ *   each call records CallUnassigned (naming the absence's replacement), the agent releases it, and
+ *   the call's workflow routes it again;
+ * - the queue is served in order (SLA due time, then age) whenever capacity may have freed up: a call
+ *   released, an agent changed, an absence over, working hours begun, a callback window opened.
+ * Everything it does is derived from the events (read models), so a restart loses nothing: it looks
+ * again at start, on every trigger from the dispatcher, at the next moment an agent's day or absence
+ * changes, and at least every 30 s. Decisions go through the router's one-at-a-time lane.
+ */
+@Injectable()
+export class RoutingSupervisor implements OnApplicationShutdown {
+  private readonly logger = new Logger('RoutingSupervisor');
+  private running = false;
+  private loop?: Promise<void>;
+  private dirty = true;
+  private waitFor = 0;
+  private wake?: () => void;
+
+  constructor(
+    private readonly router: CallRouter,
+    private readonly agentsStore: AgentsStore,
+    private readonly queue: RoutingQueueStore,
+    private readonly agents: AgentRepository,
+    private readonly commandBus: CommandBus,
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelConnection,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Capacity may have freed up (a call released): look again soon. */
+  capacityChanged(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  /** Every event the dispatcher reads: an agent's change, or a call starting to wait, makes it look again. */
+  eventSeen(event: RecordedEvent): void {
+    if (!event.streamId.startsWith(AGENT_STREAM_PREFIX) && !QUEUE_EVENTS.has(event.type)) return;
+    this.waitFor = Math.max(this.waitFor, event.position);
+    this.capacityChanged();
+  }
+
+  /** One look: take calls off unavailable agents, then serve the queue. Returns when to look again. */
+  async lookOnce(now = new Date()): Promise<number> {
+    await this.readModelsAt(this.waitFor);
+    await this.takeCallsOffUnavailableAgents(now);
+    await this.serveWaitingCalls(now);
+    return this.nextMoment(now);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let nextAt = Date.now() + MAX_IDLE_MS;
+      if (this.dirty) {
+        this.dirty = false;
+        try {
+          nextAt = Math.min(nextAt, await this.lookOnce());
+        } catch (error) {
+          this.logger.warn(`routing look failed, trying again: ${String(error)}`);
+          nextAt = Date.now() + 1_000;
+          this.dirty = true;
+        }
+      }
+      await this.sleep(Math.max(10, nextAt - Date.now()));
+      if (Date.now() >= nextAt) this.dirty = true;
+    }
+  }
+
+  private async takeCallsOffUnavailableAgents(now: Date): Promise<void> {
+    for (const agent of this.agentsStore.all()) {
+      if (agent.openCalls.length === 0) continue;
+      const absence = activeAbsence(agent, now);
+      if (!absence && agent.availability !== 'OFFLINE') continue;
+      for (const callId of agent.openCalls) {
+        const trigger = absence ? 'ASSIGNEE_ABSENT' : 'ASSIGNEE_OFFLINE';
+        const reason = absence ? `absent: ${absence.reason}` : 'offline';
+        // once per absence (or per time the agent went offline), whoever looks
+        const key = absence ? `unassign:${agent.id}:${absence.id}` : `unassign:${agent.id}:offline@${agent.version}`;
+        await this.commandBus.execute(
+          new ChangeServiceCallCommand(
+            callId,
+            { type: 'UnassignServiceCall', data: { trigger, reason, expectedAgentId: agent.id, preferredAgentId: absence?.replacementAgentId ?? null } },
+            { actor: ROUTING_ACTOR, idempotencyKey: key },
+          ),
+        );
+        await this.router.release(agent.id, callId, absence ? 'absent' : 'offline');
+        this.logger.log(`call ${callId} taken off ${agent.id} (${reason}); its workflow routes it again`);
+      }
+    }
+  }
+
+  /** Serves the queue in its order; each call is re-read from its stream and changed only at that version. */
+  private async serveWaitingCalls(now: Date): Promise<void> {
+    const waiting = this.queue.waiting().filter((w) => !w.callback || callbackWindowState(w.callback, now) !== 'BEFORE');
+    if (waiting.length === 0) return;
+    await this.router.exclusive(async () => {
+      const { assignments } = serveQueue(waiting, this.router.candidates(), now);
+      for (const { callId } of assignments) {
+        const state = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
+        if (!callExists(state) || state.assignee || !state.queuedAt) continue;
+        const round = state.routingRound ?? 1;
+        // routed again against the loads as they are now (the plan above counted on its own picks)
+        const placed = await this.router.place(state, {
+          actor: ROUTING_ACTOR,
+          key: `serve:${round}`,
+          queueWhenNobody: false,
+          trigger: 'QUEUE',
+          expectedVersion: state.version,
+        });
+        if (placed.outcome === 'ASSIGNED') this.logger.log(`queued call ${callId} assigned`);
+      }
+    });
+  }
+
+  /** The next moment capacity may appear by itself: an absence starts or ends, an agent's day begins, a callback window opens. */
+  private nextMoment(now: Date): number {
+    const t = now.getTime();
+    let next = t + MAX_IDLE_MS;
+    const waiting = this.queue.count() > 0;
+    for (const agent of this.agentsStore.all()) {
+      for (const a of agent.absences) {
+        if (a.cancelledAt) continue;
+        for (const moment of [Date.parse(a.from), Date.parse(a.to)]) if (moment > t && moment < next) next = moment;
+      }
+      // an agent off work now comes back at their next opening
+      if (waiting && agent.workingHours && !isOpen(now, agent.workingHours)) next = Math.min(next, Math.max(t + 1, opensAt(agent, now)));
+    }
+    for (const w of waiting ? this.queue.waiting() : []) {
+      if (w.callback && callbackWindowState(w.callback, now) === 'BEFORE') next = Math.min(next, Date.parse(w.callback.windowFrom));
+    }
+    return next;
+  }
+
+  private async readModelsAt(position: number): Promise<void> {
+    const deadline = Date.now() + READ_MODEL_WAIT_MS;
+    while (readCheckpoint(this.readModels.db, PROJECTOR_CHECKPOINT) < position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** When the agent's working hours next begin (now, when they are at work). */
+function opensAt(agent: Agent, now: Date): number {
+  return nextOpening(now, agent.workingHours).getTime();
+}

@@ -155,6 +155,11 @@ export class CallRouter {
     return [...merged.values()].map(routingCandidateOf);
   }
 
+  /** The next decision reads the agents from the read model again (they changed). */
+  forgetCandidates(): void {
+    this.cached = undefined;
+  }
+
   private remember(agent: Agent): void {
     const known = this.fresh.get(agent.id);
     if (!known || known.version < agent.version) this.fresh.set(agent.id, agent);

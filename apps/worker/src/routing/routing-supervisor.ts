@@ -83,6 +83,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   /** One look: take calls off unavailable agents, then serve the queue. Returns when to look again. */
   async lookOnce(now = new Date()): Promise<number> {
     await this.readModelsAt(this.waitFor);
+    this.router.forgetCandidates(); // the read models now show what triggered this look
     await this.takeCallsOffUnavailableAgents(now);
     await this.serveWaitingCalls(now);
     return this.nextMoment(now);
@@ -101,7 +102,8 @@ export class RoutingSupervisor implements OnApplicationShutdown {
           this.dirty = true;
         }
       }
-      await this.sleep(Math.max(10, nextAt - Date.now()));
+      // a trigger that came during the look is not lost: look again at once
+      if (!this.dirty) await this.sleep(Math.max(10, nextAt - Date.now()));
       if (Date.now() >= nextAt) this.dirty = true;
     }
   }

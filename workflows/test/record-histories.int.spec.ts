@@ -10,10 +10,12 @@
 // workflows/ and libs/domain from the working tree), and commit the files. Never delete or re-record
 // older ones: running workflows of every earlier release must still replay. The v1 files come from
 // commit 3aeef65, the release before process templates (a git worktree of it, node_modules linked);
-// the v2 files from the release that made failing automations FAIL their step.
-import { ServiceCall, StepStatus, WORKFLOW_ACTOR } from '@app/domain';
+// the v2 files from the release that made failing automations FAIL their step; v3 added SLA timers;
+// v4 routing (agents registered here, each scenario with a category of its own so that no other
+// scenario's call is routed to them).
+import { Agent, AgentCommand, ServiceCall, StepStatus, WORKFLOW_ACTOR } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
-import { ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallCommand } from '@app/service-calls';
+import { AgentRepository, ChangeAgentCommand, ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallCommand, RegisterAgentCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import { WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
@@ -44,10 +46,10 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
   afterAll(() => t?.close(), 60_000);
 
   let opened = 0;
-  async function openCall(name: string): Promise<string> {
+  async function openCall(name: string, category = 'appliances'): Promise<string> {
     const { call } = await bus.execute(
       new OpenServiceCallCommand(
-        { channel: 'EMAIL', category: 'appliances', summary: 'Washing machine leaks', customer: { name, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.com` } },
+        { channel: 'EMAIL', category, summary: 'Washing machine leaks', customer: { name, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.com` } },
         { actor: AGENT, idempotencyKey: `record-${++opened}` },
       ),
     );
@@ -223,6 +225,67 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     for (const step of ['carry-out-solution', 'offer-compensation', 'confirm-with-customer']) await work(id, step);
     await untilFinished(id);
     await save('sla-timers', id);
+  });
+
+  // Since v4 (routing) the workflow routes the call once per routing round (local activity routeCall:
+  // CallAssigned or CallQueued) and releases a finished call's agent (releaseAgent); the worker's
+  // RoutingSupervisor serves the queue and takes an absent agent's calls away (CallUnassigned).
+  const registerAgent = (id: string, category: string, extra: Record<string, unknown> = {}) =>
+    bus.execute(
+      new RegisterAgentCommand(
+        { id, name: id, regions: ['*'], languages: ['en'], skills: [{ kind: 'CATEGORY', key: category, level: 3 }], capacity: 3, ...extra },
+        { actor: MANAGER },
+      ),
+    );
+  const changeAgent = (agentId: string, command: Exclude<AgentCommand, { type: 'RegisterAgent' }>) => bus.execute(new ChangeAgentCommand(agentId, command, { actor: MANAGER }));
+  const agentOf = async (id: string): Promise<Agent> => (await t.app.get(AgentRepository).load(id)) as Agent;
+  const untilCall = (what: string, id: string, probe: (call: ServiceCall) => boolean) =>
+    eventually(what, async () => probe(await callOf(id)), { timeoutMs: 30_000 });
+  async function workToResolved(id: string) {
+    for (const step of ['record-complaint', 'confirm-understanding', 'inspect-problem', 'identify-cause', 'propose-solution', 'agree-solution']) {
+      await work(id, step);
+    }
+    for (const step of ['carry-out-solution', 'offer-compensation', 'confirm-with-customer']) await work(id, step);
+    await untilFinished(id);
+    await eventually('agent released', async () => (await agentOf((await callOf(id)).assignments?.at(-1)?.agentId ?? '')).openCalls.length === 0);
+  }
+
+  it('routed-resolved: routed to the one eligible agent at open (CallAssigned), worked to RESOLVED, the agent released', async () => {
+    await registerAgent('rec-rita', 'record-routed');
+    const id = await openCall('Rudi Routed', 'record-routed');
+    await untilCall('assigned to rec-rita', id, (c) => c.assignee === 'rec-rita');
+    await workToResolved(id);
+    await save('routed-resolved', id);
+  });
+
+  it('queued-served: nobody eligible at open (the only agent is AWAY): CallQueued; an agent registered later is given it from the queue; RESOLVED, released', async () => {
+    await registerAgent('rec-quinn', 'record-queued');
+    await changeAgent('rec-quinn', { type: 'SetAgentAvailability', data: { availability: 'AWAY' } });
+    const id = await openCall('Queenie Queued', 'record-queued');
+    await untilCall('queued', id, (c) => !!c.queuedAt && !c.assignee);
+    await registerAgent('rec-sam', 'record-queued');
+    await untilCall('served from the queue to rec-sam', id, (c) => c.assignee === 'rec-sam');
+    await workToResolved(id);
+    await save('queued-served', id);
+  });
+
+  it('absent-rerouted: the agent goes absent (absence from now, with a replacement): CallUnassigned, routed again to the replacement (CallAssigned); RESOLVED, released', async () => {
+    await registerAgent('rec-dora', 'record-absence', { skills: [{ kind: 'CATEGORY', key: 'record-absence', level: 5 }] });
+    await registerAgent('rec-emil', 'record-absence', { skills: [{ kind: 'CATEGORY', key: 'record-absence', level: 1 }] });
+    const id = await openCall('Abe Absent', 'record-absence');
+    await untilCall('assigned to rec-dora', id, (c) => c.assignee === 'rec-dora');
+    await work(id, 'record-complaint');
+    await changeAgent('rec-dora', {
+      type: 'ScheduleAbsence',
+      data: { absenceId: 'abs-rec', input: { from: new Date().toISOString(), to: new Date(Date.now() + 3_600_000).toISOString(), reason: 'sick', replacementAgentId: 'rec-emil' } },
+    });
+    await untilCall('moved to rec-emil', id, (c) => c.assignee === 'rec-emil');
+    expect((await streamOf(id)).filter((e) => e.type === 'CallUnassigned')).toHaveLength(1);
+    for (const step of ['confirm-understanding', 'inspect-problem', 'identify-cause', 'propose-solution', 'agree-solution']) await work(id, step);
+    for (const step of ['carry-out-solution', 'offer-compensation', 'confirm-with-customer']) await work(id, step);
+    await untilFinished(id);
+    await eventually('rec-emil released', async () => (await agentOf('rec-emil')).openCalls.length === 0);
+    await save('absent-rerouted', id);
   });
 
   it('caught-up: a new run for a call that progressed without it reads the stream and finishes the call', async () => {

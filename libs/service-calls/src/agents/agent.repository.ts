@@ -1,16 +1,10 @@
-import { Agent, AgentCommand, agentExists, AgentEvent, agentStreamId, ConflictError, decideAgent, evolveAgent, foldAgent, NotFoundError } from '@app/domain';
-import { EventStore, RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { Agent, AgentCommand, agentExists, AgentEvent, AgentState, agentStreamId, ConflictError, decideAgent, evolveAgent, foldAgent, NotFoundError } from '@app/domain';
+import { EventStore, RecordedEvent } from '@app/event-store';
 import { Injectable } from '@nestjs/common';
+import { AggregateDefinition, executeOnStream, StreamCommandOptions } from '../shared/stream-command';
 
-export interface AgentCommandOptions {
-  /** `apikey:<name>`, `workflow` or `system` */
-  actor: string;
-  /** the same key again (same actor, same agent) appends nothing and returns the agent as it is */
-  idempotencyKey?: string;
-  /** refuse with CONFLICT unless the agent is at this version */
-  expectedVersion?: number;
-  now?: Date;
-}
+/** `actor`, `idempotencyKey` (same key again from the same actor on the same agent: the first result), `expectedVersion`, `now`. */
+export type AgentCommandOptions = StreamCommandOptions;
 
 export interface AgentCommandResult {
   agent: Agent;
@@ -39,42 +33,8 @@ export class AgentRepository {
   }
 
   async execute(agentId: string, command: AgentCommand, options: AgentCommandOptions): Promise<AgentCommandResult> {
-    const streamId = agentStreamId(agentId);
-    const scopedKey = options.idempotencyKey ? `${options.actor}:${options.idempotencyKey}` : undefined;
-    for (let attempt = 1; ; attempt++) {
-      const recorded = await this.store.readStream(streamId);
-      const state = foldAgent(recorded);
-      const last = recorded.length ? recorded[recorded.length - 1].position : 0;
-      if (scopedKey && agentExists(state)) {
-        const earlier = recorded.filter((e) => e.metadata.idempotencyKey === scopedKey);
-        if (earlier.length > 0) return { agent: state, events: earlier, position: last };
-      }
-      if (options.expectedVersion !== undefined && options.expectedVersion !== state.version) {
-        throw new ConflictError(`expected version ${options.expectedVersion}, but the agent is at version ${state.version}`, state.version, 'expectedVersion');
-      }
-      const now = options.now ?? new Date();
-      const events = decideAgent(state, command, { now, actor: options.actor });
-      if (events.length === 0) {
-        if (!agentExists(state)) throw new Error('a command on a missing agent must be refused by the decider');
-        return { agent: state, events: [], position: last };
-      }
-      const metadata = { at: now.toISOString(), actor: options.actor, ...(scopedKey ? { idempotencyKey: scopedKey } : {}) };
-      try {
-        const appended = await this.store.appendToStream(
-          streamId,
-          events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata })),
-          state.version,
-        );
-        const agent = events.reduce(evolveAgent, state);
-        if (!agentExists(agent)) throw new Error('an appended agent must exist');
-        const first = appended.position - events.length + 1;
-        return { agent, position: appended.position, events: events.map((e, i) => recordedOf(streamId, e, state.version + i + 1, first + i, metadata)) };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        if (options.expectedVersion !== undefined) throw new ConflictError('the agent was changed concurrently; read it again and retry', error.actual, 'expectedVersion');
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError('the agent kept changing concurrently; retry later', error.actual);
-      }
-    }
+    const { state, events, position } = await executeOnStream(this.store, AGENT, agentStreamId(agentId), command, options);
+    return { agent: state, events, position };
   }
 
   /**
@@ -98,6 +58,16 @@ export class AgentRepository {
   }
 }
 
-function recordedOf(streamId: string, e: AgentEvent, streamVersion: number, position: number, metadata: RecordedEvent['metadata']): RecordedEvent {
-  return { streamId, type: e.type, data: e.data as Record<string, unknown>, metadata, streamVersion, position, recordedAt: metadata.at };
-}
+
+const AGENT: AggregateDefinition<AgentState, Agent, AgentCommand, AgentEvent> = {
+  noun: 'agent',
+  fold: foldAgent,
+  decide: decideAgent,
+  evolve: evolveAgent,
+  exists: agentExists,
+  maxAttempts: MAX_ATTEMPTS,
+  lostRace: (actual, pinned) =>
+    pinned
+      ? new ConflictError('the agent was changed concurrently; read it again and retry', actual, 'expectedVersion')
+      : new ConflictError('the agent kept changing concurrently; retry later', actual),
+};

@@ -1,0 +1,99 @@
+import { ConflictError } from '@app/domain';
+import { EventStore, RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+
+/** Who runs a command on an aggregate's stream, and how. */
+export interface StreamCommandOptions {
+  /** `apikey:<name>`, `workflow`, `routing` or `system` */
+  actor: string;
+  /** the same key again (same actor, same stream) appends nothing and returns the first result */
+  idempotencyKey?: string;
+  /** refuse with CONFLICT unless the aggregate is at this version */
+  expectedVersion?: number;
+  now?: Date;
+}
+
+/** An event-sourced aggregate as the write side sees it: its stream, its pure fold and decider. */
+export interface AggregateDefinition<State, Existing extends State, Command, Event extends { type: string; data: unknown }> {
+  /** what it is called in messages: "call", "agent" */
+  noun: string;
+  fold(events: readonly RecordedEvent[]): State;
+  decide(state: State, command: Command, ctx: { now: Date; actor: string }): Event[];
+  evolve(state: State, event: Event): State;
+  exists(state: State): state is Existing;
+  /** appends tried when other writers keep winning the race */
+  maxAttempts: number;
+  /** the error when the append race is lost for good (`pinned`: the caller gave expectedVersion) */
+  lostRace(actualVersion: number, pinned: boolean): Error;
+}
+
+export interface StreamCommandResult<Existing> {
+  state: Existing;
+  /** the events this command appended (or appended the first time, for a repeated idempotency key) */
+  events: RecordedEvent[];
+  /** global position the read models must reach to show this result */
+  position: number;
+}
+
+/**
+ * The one way a command changes an aggregate: read the stream, fold, decide, append with the expected
+ * version. A lost race is decided again on the fresh state unless the caller pinned a version. A
+ * repeated idempotency key returns the events of its first run.
+ */
+export async function executeOnStream<State, Existing extends State, Command, Event extends { type: string; data: unknown }>(
+  store: EventStore,
+  aggregate: AggregateDefinition<State, Existing, Command, Event>,
+  streamId: string,
+  command: Command,
+  options: StreamCommandOptions,
+): Promise<StreamCommandResult<Existing>> {
+  const scopedKey = options.idempotencyKey ? `${options.actor}:${options.idempotencyKey}` : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const recorded = await store.readStream(streamId);
+    const state = aggregate.fold(recorded);
+    const last = recorded.length ? recorded[recorded.length - 1].position : 0;
+    if (scopedKey && aggregate.exists(state)) {
+      const earlier = recorded.filter((e) => e.metadata.idempotencyKey === scopedKey);
+      if (earlier.length > 0) return { state, events: earlier, position: last };
+    }
+    const version = recorded.length;
+    if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
+      throw new ConflictError(`expected version ${options.expectedVersion}, but the ${aggregate.noun} is at version ${version}`, version, 'expectedVersion');
+    }
+    const now = options.now ?? new Date();
+    const events = aggregate.decide(state, command, { now, actor: options.actor });
+    if (events.length === 0) {
+      if (!aggregate.exists(state)) throw new Error(`a command on a missing ${aggregate.noun} must be refused by the decider`);
+      return { state, events: [], position: last };
+    }
+    const metadata = { at: now.toISOString(), actor: options.actor, ...(scopedKey ? { idempotencyKey: scopedKey } : {}) };
+    try {
+      const appended = await store.appendToStream(
+        streamId,
+        events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata })),
+        version,
+      );
+      const after = events.reduce(aggregate.evolve, state);
+      if (!aggregate.exists(after)) throw new Error(`an appended ${aggregate.noun} must exist`);
+      // Positions of a multi-event append are consecutive in the SQLite store; in EventStoreDB they are
+      // not, but only the last one (the one read-your-writes waits for) is used for anything but display.
+      const first = appended.position - events.length + 1;
+      return {
+        state: after,
+        position: appended.position,
+        events: events.map((e, i) => ({
+          streamId,
+          type: e.type,
+          data: e.data as Record<string, unknown>,
+          metadata,
+          streamVersion: version + i + 1,
+          position: first + i,
+          recordedAt: metadata.at,
+        })),
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      const pinned = options.expectedVersion !== undefined;
+      if (pinned || attempt >= aggregate.maxAttempts) throw aggregate.lostRace(error.actual, pinned);
+    }
+  }
+}

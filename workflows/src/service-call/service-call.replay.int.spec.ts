@@ -12,7 +12,12 @@
 // - Check the guard is needed: remove it, and a history of the old behaviour must fail here. (Done
 //   for automation-failure-fails-step: unguarded, v1-automation-exhausted fails with "[TMPRL1100]
 //   Nondeterminism error: No command scheduled for event HistoryEvent(id: 31, ActivityTaskScheduled)".
-//   Done for sla-timers: unguarded, every v1 and v2 history fails with a nondeterminism error.)
+//   Done for sla-timers: unguarded, every v1 and v2 history fails with a nondeterminism error.
+//   Done for routing: with `routing = true` instead of patched('routing'), every v1, v2 and v3
+//   history fails: v1/v2 with "[TMPRL1100] Nondeterminism error: Activity type of recorded marker
+//   'issueCommand' does not match activity type of local activity command 'routeCall'" (v1-caught-up:
+//   marker 'loadCallEvents'), v3 with "[TMPRL1100] Nondeterminism error: No command scheduled for event
+//   HistoryEvent(id: 10, TimerStarted)"; the aftercare histories are another workflow and still pass.)
 // - Record from the code that is deployed: the v1 files come from commit 3aeef65, recorded in a git
 //   worktree of that commit (`git worktree add /tmp/v1 3aeef65`, node_modules symlinked).
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';

@@ -9,6 +9,7 @@ import { LIMITS } from '../shared/validation';
 import { CommandContext, OpenServiceCallInput, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { callExists, decide, evolve, findStep, foldServiceCall, initialServiceCallState, ServiceCallState } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
+import { callSpecs } from '../testing/call-given-when-then';
 import { ServiceCall } from './service-call.types';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,36 +27,7 @@ const AGENT = 'apikey:agent-anna';
 const agent: CommandContext = { now: NOW, actor: AGENT };
 const workflow: CommandContext = { now: NOW, actor: WORKFLOW_ACTOR };
 
-type ErrorExpectation = { code: DomainErrorCode; field?: string; message?: RegExp };
-
-function given(...history: ServiceCallEvent[]) {
-  const state = foldServiceCall(history);
-  return {
-    when(command: ServiceCallCommand, ctx: CommandContext = agent) {
-      const run = () => decide(command, state, ctx);
-      return {
-        then(expected: ServiceCallEvent[]): void {
-          expect(run()).toEqual(expected);
-        },
-        thenThrows(errorClass: new (...args: never[]) => DomainError, expected: ErrorExpectation): void {
-          let thrown: unknown;
-          try {
-            run();
-          } catch (error) {
-            thrown = error;
-          }
-          expect(thrown).toBeInstanceOf(errorClass);
-          const error = thrown as DomainError & { field?: string; currentVersion?: number };
-          expect(error.code).toBe(expected.code);
-          if ('field' in expected) expect(error.field).toBe(expected.field);
-          if (expected.message) expect(error.message).toMatch(expected.message);
-          // a conflict always tells the client which version it conflicted with
-          if (error instanceof ConflictError) expect(error.currentVersion).toBe(history.length);
-        },
-      };
-    },
-  };
-}
+const given = callSpecs(agent);
 
 // --- events -----------------------------------------------------------------------------------
 

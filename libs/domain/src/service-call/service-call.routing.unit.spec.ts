@@ -5,6 +5,7 @@ import { ConflictError, DomainError, DomainErrorCode, ValidationError } from '..
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { decide, evolve, foldServiceCall } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
+import { callSpecs } from '../testing/call-given-when-then';
 import { CALLBACK_STEP, nextRoutingAction, routingRequestOf, stepAssignments } from './service-call.routing';
 import { Channel, ServiceCall } from './service-call.types';
 
@@ -18,35 +19,7 @@ const MANAGER = 'apikey:manager-mia';
 const manager: CommandContext = { now: NOW, actor: MANAGER };
 const workflow: CommandContext = { now: NOW, actor: WORKFLOW_ACTOR };
 
-type ErrorExpectation = { code: DomainErrorCode; field?: string; message?: RegExp };
-
-function given(...history: ServiceCallEvent[]) {
-  const state = foldServiceCall(history);
-  return {
-    when(command: ServiceCallCommand, ctx: CommandContext = manager) {
-      const run = () => decide(command, state, ctx);
-      return {
-        then(expected: ServiceCallEvent[]): void {
-          expect(run()).toEqual(expected);
-        },
-        thenThrows(errorClass: new (...args: never[]) => DomainError, expected: ErrorExpectation): void {
-          let thrown: unknown;
-          try {
-            run();
-          } catch (error) {
-            thrown = error;
-          }
-          expect(thrown).toBeInstanceOf(errorClass);
-          const error = thrown as DomainError & { field?: string; currentVersion?: number };
-          expect(error.code).toBe(expected.code);
-          if ('field' in expected) expect(error.field).toBe(expected.field);
-          if (expected.message) expect(error.message).toMatch(expected.message);
-          if (error instanceof ConflictError) expect(error.currentVersion).toBe(history.length);
-        },
-      };
-    },
-  };
-}
+const given = callSpecs(manager);
 
 function opened(channel: Channel = 'PHONE', template: ProcessTemplate = STANDARD_COMPLAINT, extra: { language?: string; region?: string } = {}): ServiceCallEvent {
   return {

@@ -1,5 +1,6 @@
 import {
   Agent,
+  callbackWindowState,
   callExists,
   ConflictError,
   foldServiceCall,
@@ -8,13 +9,14 @@ import {
   RoutingCandidate,
   RoutingRequest,
   routingRequestOf,
+  mustWaitBehind,
   ServiceCall,
   serviceCallStreamId,
   stepAssignments,
   WORKFLOW_ACTOR,
 } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
-import { AgentsStore } from '@app/read-models';
+import { AgentsStore, RoutingQueueStore, WaitingCall, waitingCallOf } from '@app/read-models';
 import { AgentRepository, ChangeServiceCallCommand } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -43,21 +45,24 @@ export interface Placement {
 @Injectable()
 export class CallRouter {
   private readonly logger = new Logger('CallRouter');
-  private queue: Promise<unknown> = Promise.resolve();
+  private lane: Promise<unknown> = Promise.resolve();
   private cached?: { at: number; agents: Map<string, Agent> };
   private readonly fresh = new Map<string, Agent>();
+  /** told when a new call had to wait behind older ones that an agent could take now (the supervisor serves them) */
+  onOlderCallsServable?: () => void;
 
   constructor(
     private readonly store: EventStore,
     private readonly agentsStore: AgentsStore,
+    private readonly waitingStore: RoutingQueueStore,
     private readonly agents: AgentRepository,
     private readonly commandBus: CommandBus,
   ) {}
 
   /** Runs `work` after every decision queued before it (decisions of this worker never interleave). */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
+    const run = this.lane.then(work, work);
+    this.lane = run.catch(() => undefined);
     return run;
   }
 
@@ -68,8 +73,27 @@ export class CallRouter {
       if (!call || FINISHED.has(call.status) || call.assignee || call.queuedAt || (call.routingRound ?? 1) !== round) {
         return { events: [], outcome: 'UNCHANGED' };
       }
-      return this.place(call, { actor: WORKFLOW_ACTOR, key: `route:${round}`, queueWhenNobody: true });
+      const options = { actor: WORKFLOW_ACTOR, key: `route:${round}`, queueWhenNobody: true };
+      if (this.olderCallsFirst(call)) {
+        // no newer call overtakes an older one of the same urgency: it waits, and the queue is served in order
+        const events = await this.change(call.id, { type: 'QueueServiceCall', data: { reasons: ['older-calls-first'] } }, options, `queue:${round}`);
+        this.onOlderCallsServable?.();
+        return { events, outcome: 'QUEUED' };
+      }
+      return this.place(call, options);
     });
+  }
+
+  /** Calls waiting now (callbacks only inside their window), in serving order. */
+  waitingCalls(now: Date): WaitingCall[] {
+    return this.waitingStore.waiting().filter((w) => !w.callback || callbackWindowState(w.callback, now) !== 'BEFORE');
+  }
+
+  /** Whether the call must wait behind calls already waiting (no newer call overtakes an older one of the same urgency). */
+  private olderCallsFirst(call: ServiceCall): boolean {
+    const now = new Date();
+    const self = waitingCallOf({ ...call, queuedAt: now.toISOString() }, now);
+    return !!self && mustWaitBehind(self, this.waitingCalls(now), this.candidates(), now);
   }
 
   /**

@@ -53,7 +53,9 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     private readonly commandBus: CommandBus,
     private readonly store: EventStore,
     private readonly readModels: ReadModelConnection,
-  ) {}
+  ) {
+    router.onOlderCallsServable = () => this.capacityChanged();
+  }
 
   start(): void {
     if (this.running) return;
@@ -133,7 +135,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
 
   /** Serves the queue in its order; each call is re-read from its stream and changed only at that version. */
   private async serveWaitingCalls(now: Date): Promise<void> {
-    const waiting = this.queue.waiting().filter((w) => !w.callback || callbackWindowState(w.callback, now) !== 'BEFORE');
+    const waiting = this.router.waitingCalls(now);
     if (waiting.length === 0) return;
     await this.router.exclusive(async () => {
       const { assignments } = serveQueue(waiting, this.router.candidates(), now);

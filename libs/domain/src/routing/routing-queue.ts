@@ -71,3 +71,15 @@ export function serveQueue(queue: readonly QueuedCall[], candidates: readonly Ro
   }
   return { assignments, remaining };
 }
+
+/**
+ * Whether a call about to be routed must wait behind the calls already waiting: served in order
+ * together with them (it comes after every call of the same or more urgency), the waiting ones get
+ * agents and it gets none. Routing it straight away would let it overtake them.
+ */
+export function mustWaitBehind(call: QueuedCall, waiting: readonly QueuedCall[], candidates: readonly RoutingCandidate[], now: Date): boolean {
+  const others = waiting.filter((w) => w.callId !== call.callId);
+  if (others.length === 0) return false;
+  const { assignments } = serveQueue([...others, call], candidates, now);
+  return assignments.length > 0 && !assignments.some((a) => a.callId === call.callId);
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { isEligible } from './routing-policy';
-import { compareQueued, orderQueue, serveQueue } from './routing-queue';
+import { compareQueued, mustWaitBehind, orderQueue, serveQueue } from './routing-queue';
 import { QueuedCall, RoutingCandidate, RoutingRequest } from './routing.types';
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
@@ -144,6 +144,27 @@ const scenarioArb = fc.tuple(
   fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => agentArb(`agt-${i}`)))),
   queueArb.map((calls) => calls.map((c, i) => queued(`call-${String(i).padStart(2, '0')}`, { dueAt: c.dueAt, receivedAt: c.receivedAt }, { region: c.region, category: c.category }))),
 );
+
+describe('a new call and the calls already waiting', () => {
+  it('waits when an older waiting call of the same urgency would take the one free agent', () => {
+    const older = queued('older', { receivedAt: minutesAgo(10) });
+    const fresh = queued('fresh', { receivedAt: minutesAgo(0) });
+    expect(mustWaitBehind(fresh, [older], [agent('a')], NOW)).toBe(true);
+  });
+  it('goes ahead when there is an agent left for it, or the waiting calls cannot use any agent', () => {
+    const older = queued('older', { receivedAt: minutesAgo(10) });
+    const fresh = queued('fresh', { receivedAt: minutesAgo(0) });
+    expect(mustWaitBehind(fresh, [older], [agent('a'), agent('b')], NOW)).toBe(false);
+    const repair = queued('repair', { receivedAt: minutesAgo(10) }, { category: 'repair' });
+    expect(mustWaitBehind(fresh, [repair], [agent('a')], NOW)).toBe(false);
+    expect(mustWaitBehind(fresh, [], [agent('a')], NOW)).toBe(false);
+  });
+  it('goes ahead of waiting calls that are less urgent (a later SLA due time)', () => {
+    const relaxed = queued('relaxed', { receivedAt: minutesAgo(10), dueAt: inMinutes(240) });
+    const urgent = queued('urgent', { receivedAt: minutesAgo(0), dueAt: inMinutes(30) });
+    expect(mustWaitBehind(urgent, [relaxed], [agent('a')], NOW)).toBe(false);
+  });
+});
 
 describe('queue properties', () => {
   it('never lets a later call take an agent an earlier waiting call could have had', () => {

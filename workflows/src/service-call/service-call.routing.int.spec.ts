@@ -110,7 +110,7 @@ it("moves an absent agent's calls to the named replacement, and never to an offl
   const moved = await until('moved to Emil', call, (c) => c.assignee === 'emil');
   const log = moved.assignments ?? [];
   expect(log.map((a) => a.agentId)).toEqual(['dora', 'emil']);
-  expect(log[1]).toMatchObject({ trigger: 'ASSIGNEE_ABSENT', previousAgentId: null });
+  expect(log[1]).toMatchObject({ trigger: 'ASSIGNEE_ABSENT', previousAgentId: 'dora' });
   const history = (await t.streamOf(call)).map((e) => e.type);
   expect(history.filter((type) => type === 'CallUnassigned')).toHaveLength(1);
   expect((await agentNow('dora')).openCalls).not.toContain(call);

@@ -41,7 +41,8 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
           type: 'CallAssigned',
           data: {
             agentId,
-            previousAgentId: call.assignee ?? null,
+            // the agent who had it: the one holding it now, or the one just taken off it (absence, reroute, reopen)
+            previousAgentId: call.assignee ?? call.unassignedFrom ?? null,
             trigger,
             automatic,
             reasons,
@@ -110,6 +111,7 @@ export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): Servi
         queueReasons: undefined,
         preferredAgentId: undefined,
         routingExcluded: undefined,
+        unassignedFrom: undefined,
         phases: next.phases.map((p) => ({
           ...p,
           steps: p.steps.map((s) => (stepAgents.has(s.key) ? { ...s, assignee: stepAgents.get(s.key) } : s)),
@@ -122,6 +124,7 @@ export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): Servi
         routingRound: (next.routingRound ?? 1) + 1,
         routingTrigger: event.data.trigger,
         routingExcluded: [event.data.agentId],
+        unassignedFrom: event.data.agentId,
         ...(event.data.preferredAgentId ? { preferredAgentId: event.data.preferredAgentId } : { preferredAgentId: undefined }),
       };
     case 'CallQueued':
@@ -173,6 +176,7 @@ export function reopenRouting(call: ServiceCall): ServiceCall {
     routingRound: (call.routingRound ?? 1) + 1,
     routingTrigger: 'REOPENED',
     routingExcluded: undefined,
+    ...(previous ? { unassignedFrom: previous } : {}),
     ...(previous ? { preferredAgentId: previous } : {}),
   };
 }

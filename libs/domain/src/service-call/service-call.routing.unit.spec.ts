@@ -184,6 +184,16 @@ describe('the callback step comes with the assignment', () => {
 });
 
 describe('unassigning a call', () => {
+  it('names the agent taken off the call as the previous agent of the next assignment', () => {
+    given(opened(), assigned('anna'), unassigned('anna', 'ASSIGNEE_ABSENT', 'ben'))
+      .when(assign('ben', { trigger: 'ASSIGNEE_ABSENT' }), workflow)
+      .then([
+        {
+          type: 'CallAssigned',
+          data: { agentId: 'ben', previousAgentId: 'anna', trigger: 'ASSIGNEE_ABSENT', automatic: true, reasons: [], runnerUp: null, steps: [], by: WORKFLOW_ACTOR, at },
+        },
+      ]);
+  });
   it('takes the agent off when they still hold the call; the next round excludes them', () => {
     given(opened(), assigned('anna'))
       .when(unassign('anna'))

@@ -226,6 +226,8 @@ export interface ServiceCall extends CallDetails {
   routingTrigger?: AssignmentTrigger;
   /** agents the current round must not pick (the one just taken off the call) */
   routingExcluded?: string[];
+  /** the agent last taken off the call (absence, offline, reroute, reopen), until it is assigned again */
+  unassignedFrom?: string;
   /** an absence's replacement agent, or the agent of a reopened call: routing prefers them when eligible */
   preferredAgentId?: string;
   /** waiting for an agent since (no eligible agent when routed), and why */

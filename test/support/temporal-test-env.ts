@@ -130,6 +130,9 @@ export async function startWorkflowTestEnv(
       taskQueue,
       ...(aftercare ? { aftercare: config.aftercare } : {}),
       onEvent: (event) => routing.eventSeen(event),
+      // without a workflow cache, a signal that arrives while a local activity runs costs one workflow
+      // task timeout on the test server (an SDK/test-server interaction): keep that short here
+      workflowTaskTimeout: '2s',
     });
     routing.start();
     dispatcher.start();

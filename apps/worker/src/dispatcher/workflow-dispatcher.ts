@@ -13,6 +13,7 @@ import {
 } from '@app/workflows';
 import { Logger } from '@nestjs/common';
 import { WorkflowClient, WorkflowNotFoundError } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { toCallEventMessage } from '../activities/service-call.activities';
 
 export const DISPATCHER_CHECKPOINT = 'workflow-dispatcher';
@@ -25,6 +26,8 @@ export interface DispatcherOptions {
   maxConcurrentCalls?: number;
   /** the delays the aftercare workflows start with (configuration); unset: no aftercare workflows (tests of the process alone) */
   aftercare?: AftercareDelays;
+  /** workflow task timeout of the workflows it starts (Temporal's default, 10 s, when unset) */
+  workflowTaskTimeout?: Duration;
   /** sees every event read (after its batch was delivered): the routing supervisor's triggers */
   onEvent?: (event: RecordedEvent) => void;
 }
@@ -111,6 +114,7 @@ export class WorkflowDispatcher {
             await this.client.signalWithStart(SERVICE_CALL_WORKFLOW_TYPE, {
               workflowId: serviceCallWorkflowId(callId),
               taskQueue: this.options.taskQueue,
+              ...this.taskTimeout(),
               args: [{ callId }],
               signal: callEventSignal,
               signalArgs: [toCallEventMessage(event)],
@@ -121,6 +125,10 @@ export class WorkflowDispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(maxConcurrentCalls, calls.length) }, lane));
+  }
+
+  private taskTimeout(): { workflowTaskTimeout?: Duration } {
+    return this.options.workflowTaskTimeout ? { workflowTaskTimeout: this.options.workflowTaskTimeout } : {};
   }
 
   private forAftercare(event: RecordedEvent): boolean {
@@ -136,6 +144,7 @@ export class WorkflowDispatcher {
       await this.client.signalWithStart(AFTERCARE_WORKFLOW_TYPE, {
         workflowId: aftercareWorkflowId(callId),
         taskQueue: this.options.taskQueue,
+        ...this.taskTimeout(),
         args: [{ callId, ...delays }],
         signal: callEventSignal,
         signalArgs: [message],

@@ -84,7 +84,9 @@ describe('routing over HTTP (e2e)', () => {
   const e2e = (body: () => Promise<void>) => withStackLogs(() => stack, body, 12_000);
 
   beforeAll(async () => {
-    stack = await Stack.start({ name: 'routing' });
+    // the development keys, plus one AGENT key per agent of the "steps" test (the key's name is the agent id)
+    const keys = ['dev-integrator-key:INTEGRATOR:dev-integrator', 'dev-manager-key:MANAGER:dev-manager', 'dev-agent-key:AGENT:dev-agent'];
+    stack = await Stack.start({ name: 'routing', env: { API_KEYS: [...keys, 'key-steps-ida:AGENT:steps-ida', 'key-steps-jan:AGENT:steps-jan'].join(',') } });
     manager = new GraphQLClient(stack.graphqlUrl, DEV_KEYS.MANAGER);
   }, 240_000);
 
@@ -337,6 +339,34 @@ describe('routing over HTTP (e2e)', () => {
       expect(after).toContain(q3);
       expect(after).not.toContain(q2);
       expect((await agent(only)).openCallIds).toEqual([q2]);
+    }),
+  );
+  it(
+    'an agent works the steps assigned to them: another agent is refused (FORBIDDEN, nothing appended), a manager may',
+    e2e(async () => {
+      const category = 'routing-steps';
+      await register('steps-ida', category, 5, 5);
+      await register('steps-jan', category, 1, 5);
+      const callId = await open(category);
+      await heldBy(callId, 'steps-ida');
+      const ida = new GraphQLClient(stack!.graphqlUrl, 'key-steps-ida');
+      const jan = new GraphQLClient(stack!.graphqlUrl, 'key-steps-jan');
+      const START = 'mutation ($callId: ID!, $stepKey: String!) { startStep(callId: $callId, stepKey: $stepKey) { version phases { steps { key status assignee } } } }';
+      await waitFor(async () => (await getCall(callId)).phases[0]!.status === 'ACTIVE', 30_000, { description: 'intake started' });
+      const before = (await getCall(callId)).version;
+
+      const refused = await jan.request(START, { callId, stepKey: 'record-complaint' });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'stepKey' });
+      expect(refused.errors?.[0]?.message).toMatch(/assigned to agent steps-ida/);
+      expect((await getCall(callId)).version).toBe(before);
+
+      const started = await ida.request<{ startStep: { phases: { steps: { key: string; status: string; assignee: string }[] }[] } }>(START, { callId, stepKey: 'record-complaint' });
+      expect(started.errors).toBeUndefined();
+      const step = started.data!.startStep.phases.flatMap((p) => p.steps).find((s) => s.key === 'record-complaint');
+      expect(step).toMatchObject({ status: 'IN_PROGRESS', assignee: 'steps-ida' });
+      // managers (and integrators) work any step
+      const COMPLETE = 'mutation ($input: CompleteStepInput!) { completeStep(input: $input) { id } }';
+      await manager.ok(COMPLETE, { input: { callId, stepKey: 'record-complaint', outcome: 'taken over by the manager' } });
     }),
   );
 });

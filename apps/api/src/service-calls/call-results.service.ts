@@ -1,9 +1,10 @@
-import { AppConfig } from '@app/config';
+import { ApiKey, AppConfig } from '@app/config';
 import { ServiceCall, ServiceCallCommand } from '@app/domain';
 import { Projector } from '@app/read-models';
 import { ChangeServiceCallCommand, CommandResult } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { actorOf } from '../auth/caller.decorator';
 import { commandOptions } from './command-options';
 
 /**
@@ -24,13 +25,16 @@ export class CallResults {
   async change(
     callId: string,
     command: Exclude<ServiceCallCommand, { type: 'OpenServiceCall' }>,
-    actor: string,
+    actor: string | ApiKey,
     expectedVersion?: number | null,
     idempotencyKey?: string | null,
   ): Promise<ServiceCall> {
-    const result: CommandResult = await this.commandBus.execute(
-      new ChangeServiceCallCommand(callId, command, commandOptions(actor, expectedVersion, idempotencyKey)),
-    );
+    // a caller with the AGENT role works as the agent its key stands for (the key's name)
+    const options =
+      typeof actor === 'string'
+        ? commandOptions(actor, expectedVersion, idempotencyKey)
+        : commandOptions(actorOf(actor), expectedVersion, idempotencyKey, actor.role === 'AGENT' ? actor.name : undefined);
+    const result: CommandResult = await this.commandBus.execute(new ChangeServiceCallCommand(callId, command, options));
     return this.settle(result);
   }
 

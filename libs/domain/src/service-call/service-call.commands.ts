@@ -18,6 +18,8 @@ export interface CommandContext {
   now: Date;
   /** `apikey:<name>` for people and integrators, `workflow` for the process manager */
   actor: string;
+  /** the agent an AGENT key stands for (the key's name): they work the steps assigned to them, or to nobody */
+  agentId?: string;
 }
 
 export type OpenServiceCallInput = Omit<CallDetails, 'priority'> & {

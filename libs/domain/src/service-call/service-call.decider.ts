@@ -7,7 +7,7 @@ import {
   unmetDependencies,
 } from '../process/process-plan';
 import { SYSTEM_ACTOR } from '../process/process-template.decider';
-import { ConflictError, NotFoundError } from '../shared/domain-error';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/domain-error';
 import { isoInstant, LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
 import { validateFeedback, validateResolution } from './aftercare.validation';
 import { validateOpenServiceCall } from './open-service-call.validation';
@@ -127,6 +127,7 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
     }
     case 'RetryStep': {
       const { phase, step } = findStep(state, command.data.stepKey);
+      assertAssignedTo(step, ctx);
       if (step.status !== 'FAILED') {
         throw new ConflictError(`step ${step.key} is ${step.status}; only a FAILED step can be retried`, state.version, 'stepKey');
       }
@@ -482,6 +483,14 @@ function dependencyConflict(call: ServiceCall, phase: Phase, step: Step): Confli
 function assertActor(call: ServiceCall, step: Step, ctx: CommandContext): void {
   if (step.automated && ctx.actor !== WORKFLOW_ACTOR) {
     throw new ConflictError(`step ${step.key} is automated and run by the system`, call.version, 'stepKey');
+  }
+  assertAssignedTo(step, ctx);
+}
+
+/** An agent works the steps assigned to them (or to nobody); integrators and managers work any. */
+function assertAssignedTo(step: Step, ctx: CommandContext): void {
+  if (ctx.agentId !== undefined && step.assignee !== undefined && step.assignee !== ctx.agentId) {
+    throw new ForbiddenError(`step ${step.key} is assigned to agent ${step.assignee}`, 'stepKey');
   }
 }
 

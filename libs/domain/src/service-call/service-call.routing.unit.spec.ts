@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ProcessTemplate } from '../process/process-template';
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
-import { ConflictError, DomainError, DomainErrorCode, ValidationError } from '../shared/domain-error';
+import { ConflictError, DomainError, DomainErrorCode, ForbiddenError, ValidationError } from '../shared/domain-error';
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { decide, evolve, foldServiceCall } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
@@ -180,6 +180,25 @@ describe('the callback step comes with the assignment', () => {
     };
     const events = decide(assign('anna'), fold(opened('PHONE', template), phaseStarted('intake'), callbackRequested()), workflow);
     expect(events[1]).toMatchObject({ type: 'CallbackStepCreated', data: { stepKey: 'call-back-2' } });
+  });
+});
+
+describe('an agent works the steps assigned to them', () => {
+  const withSteps = [opened(), phaseStarted('intake'), { type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'record-complaint', at: EARLIER } } as ServiceCallEvent];
+  const asAgent = (agentId: string): CommandContext => ({ now: NOW, actor: `apikey:${agentId}`, agentId });
+  const start: ServiceCallCommand = { type: 'StartStep', data: { stepKey: 'record-complaint' } };
+
+  it('refuses another agent (FORBIDDEN, naming the step) and lets the assignee, managers and integrators work it', () => {
+    const history = [...withSteps, assigned('anna', null, { steps: [{ stepKey: 'record-complaint', agentId: 'anna' }] })];
+    given(...history).when(start, asAgent('ben')).thenThrows(ForbiddenError, { code: 'FORBIDDEN', field: 'stepKey', message: /assigned to agent anna/ });
+    given(...history).when({ type: 'CompleteStep', data: { stepKey: 'record-complaint' } }, asAgent('ben')).thenThrows(ForbiddenError, { code: 'FORBIDDEN', field: 'stepKey' });
+    given(...history).when({ type: 'FailStep', data: { stepKey: 'record-complaint', reason: 'no' } }, asAgent('ben')).thenThrows(ForbiddenError, { code: 'FORBIDDEN' });
+    expect(decide(start, fold(...history), asAgent('anna')).map((e) => e.type)).toEqual(['StepStarted']);
+    expect(decide(start, fold(...history), manager).map((e) => e.type)).toEqual(['StepStarted']);
+  });
+
+  it('lets any agent work a step assigned to nobody', () => {
+    expect(decide(start, fold(...withSteps), asAgent('ben')).map((e) => e.type)).toEqual(['StepStarted']);
   });
 });
 

@@ -2,7 +2,7 @@
  * Errors the domain raises. Their `code` is the public contract's `extensions.code`; the API maps
  * them one to one. The domain never throws framework exceptions.
  */
-export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -31,5 +31,14 @@ export class ConflictError extends DomainError {
   constructor(message: string, readonly currentVersion?: number, readonly field?: string) {
     super(message);
     this.name = 'ConflictError';
+  }
+}
+
+/** The caller may not do this to this thing (e.g. an agent working a step assigned to another agent). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message: string, readonly field?: string) {
+    super(message);
+    this.name = 'ForbiddenError';
   }
 }

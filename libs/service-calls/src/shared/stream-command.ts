@@ -10,6 +10,8 @@ export interface StreamCommandOptions {
   /** refuse with CONFLICT unless the aggregate is at this version */
   expectedVersion?: number;
   now?: Date;
+  /** the agent an AGENT key stands for: the decider lets them work only what is theirs */
+  agentId?: string;
 }
 
 /** An event-sourced aggregate as the write side sees it: its stream, its pure fold and decider. */
@@ -17,7 +19,7 @@ export interface AggregateDefinition<State, Existing extends State, Command, Eve
   /** what it is called in messages: "call", "agent" */
   noun: string;
   fold(events: readonly RecordedEvent[]): State;
-  decide(state: State, command: Command, ctx: { now: Date; actor: string }): Event[];
+  decide(state: State, command: Command, ctx: { now: Date; actor: string; agentId?: string }): Event[];
   evolve(state: State, event: Event): State;
   exists(state: State): state is Existing;
   /** appends tried when other writers keep winning the race */
@@ -60,7 +62,7 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
       throw new ConflictError(`expected version ${options.expectedVersion}, but the ${aggregate.noun} is at version ${version}`, version, 'expectedVersion');
     }
     const now = options.now ?? new Date();
-    const events = aggregate.decide(state, command, { now, actor: options.actor });
+    const events = aggregate.decide(state, command, { now, actor: options.actor, ...(options.agentId !== undefined ? { agentId: options.agentId } : {}) });
     if (events.length === 0) {
       if (!aggregate.exists(state)) throw new Error(`a command on a missing ${aggregate.noun} must be refused by the decider`);
       return { state, events: [], position: last };

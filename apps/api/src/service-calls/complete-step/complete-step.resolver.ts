@@ -1,6 +1,6 @@
 import { ApiKey } from '@app/config';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
-import { actorOf, Caller } from '../../auth/caller.decorator';
+import { Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
 import { ServiceCall } from '../models/service-call.model';
@@ -16,7 +16,7 @@ export class CompleteStepResolver {
     return this.results.change(
       input.callId,
       { type: 'CompleteStep', data: { stepKey: input.stepKey, outcome: input.outcome ?? undefined } },
-      actorOf(caller),
+      caller,
       input.expectedVersion,
       input.idempotencyKey,
     );

@@ -1,7 +1,7 @@
 import { ApiKey } from '@app/config';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { StepChangeArgs } from '../call-change.args';
-import { actorOf, Caller } from '../../auth/caller.decorator';
+import { Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
 import { ServiceCall } from '../models/service-call.model';
@@ -13,6 +13,6 @@ export class StartStepResolver {
   @Mutation(() => ServiceCall, { description: 'READY -> IN_PROGRESS' })
   @Roles(...STEP_ROLES)
   startStep(@Args() { callId, stepKey, expectedVersion, idempotencyKey }: StepChangeArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
-    return this.results.change(callId, { type: 'StartStep', data: { stepKey } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'StartStep', data: { stepKey } }, caller, expectedVersion, idempotencyKey);
   }
 }

@@ -28,12 +28,12 @@ export class StepExceptionsResolver {
   })
   @Roles(...STEP_ROLES)
   failStep(@Args() { callId, stepKey, reason, expectedVersion, idempotencyKey }: StepReasonArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
-    return this.results.change(callId, { type: 'FailStep', data: { stepKey, reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'FailStep', data: { stepKey, reason } }, caller, expectedVersion, idempotencyKey);
   }
 
   @Mutation(() => ServiceCall, { description: 'FAILED -> READY, as a new attempt; an automated step is run again by the system.' })
   @Roles(...STEP_ROLES)
   retryStep(@Args() { callId, stepKey, expectedVersion, idempotencyKey }: StepChangeArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
-    return this.results.change(callId, { type: 'RetryStep', data: { stepKey } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'RetryStep', data: { stepKey } }, caller, expectedVersion, idempotencyKey);
   }
 }

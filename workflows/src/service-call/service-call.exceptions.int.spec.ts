@@ -330,7 +330,8 @@ describe('template versions', () => {
     await work(id, 'book-visit');
     const told = await untilStep(id, 'tell-booked', 'COMPLETED');
     expect(stepOf(told, 'tell-booked').outcome).toBe(
-      `Would notify Ria Repair by EMAIL (r***@example.com): "Your service call ${told.trackingCode} moved on: Visit is done; next: Repair. ` +
+      // no SMTP_URL here: the contact is recorded with NO_GATEWAY (the SMTP case: notify-customer.action.int.spec.ts)
+      `Not notified Ria Repair by EMAIL (r***@example.com): NO_GATEWAY. The message: "Your service call ${told.trackingCode} moved on: Visit is done; next: Repair. ` +
         `Track it with your code ${told.trackingCode}."`,
     );
 

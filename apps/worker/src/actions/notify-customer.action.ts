@@ -1,22 +1,52 @@
-import { Channel, Customer, isStepDone, ServiceCall } from '@app/domain';
-import { Injectable } from '@nestjs/common';
+import { Channel, Customer, isStepDone, ServiceCall, WORKFLOW_ACTOR } from '@app/domain';
+import { ContactChannel, ContactGateway } from '@app/outbound';
+import { ChangeServiceCallCommand } from '@app/service-calls';
+import { Injectable, Optional } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { AutomatedAction, AutomatedActionRun } from './automated-action';
 
 /**
  * Tells the customer their call moved on (which phase is done, which comes next, the tracking code)
- * on their preferred channel. The contact gateway arrives with the SLA issue; until then this is a
- * recorded no-op: the step's outcome says what would be sent, how and to whom (address masked).
- * Sending nothing, it is safe to run twice; the gateway will send once per `run.idempotencyKey`.
+ * on their preferred channel, through the contact gateway: e-mail, or a text message to a phone
+ * number. The contact is recorded on the call (`ContactScheduled`, then `CustomerContacted` with
+ * purpose PROGRESS_UPDATE and the outcome), and the step's outcome says what was sent, how and to whom
+ * (address masked). Safe to run twice: the commands are keyed by the contact, and the gateway's ledger
+ * sends once per `<callId>:<contactId>` (one contact per attempt of the step).
+ * Without a gateway (a worker built without the outbound module) it only says what it would send.
  */
 @Injectable()
 export class NotifyCustomerAction implements AutomatedAction {
   readonly name = 'notify-customer';
 
-  async run(call: ServiceCall, stepKey: string, _run?: AutomatedActionRun): Promise<string> {
+  constructor(
+    @Optional() private readonly contacts?: ContactGateway,
+    @Optional() private readonly commandBus?: CommandBus,
+  ) {}
+
+  async run(call: ServiceCall, stepKey: string, run?: AutomatedActionRun): Promise<string> {
     const text = progressMessage(call, stepKey);
     const route = contactRoute(call.customer, call.channel);
     if (!route) return `Not notified: no e-mail or phone number on file for ${call.customer.name}. The message would have been: "${text}"`;
-    return `Would notify ${call.customer.name} by ${route.channel} (${route.masked}): "${text}"`;
+    if (!this.contacts || !this.commandBus) return `Would notify ${call.customer.name} by ${route.channel} (${route.masked}): "${text}"`;
+
+    const attempt = run?.attempt ?? 1;
+    const contactId = `progress-${stepKey}${attempt > 1 ? `-${attempt}` : ''}`;
+    const change = (command: ConstructorParameters<typeof ChangeServiceCallCommand>[1], key: string) =>
+      this.commandBus!.execute(new ChangeServiceCallCommand(call.id, command, { actor: WORKFLOW_ACTOR, idempotencyKey: `${key}:${contactId}` }));
+    await change({ type: 'ScheduleContact', data: { contactId, purpose: 'PROGRESS_UPDATE', channel: route.channel, scheduledFor: new Date().toISOString() } }, 'schedule-contact');
+    // a phone number gets a text message: nobody is rung up by a machine
+    const channel: ContactChannel = route.channel === 'EMAIL' || route.channel === 'WHATSAPP' ? route.channel : 'SMS';
+    const result = await this.contacts.send({
+      idempotencyKey: `${call.id}:${contactId}`,
+      channel,
+      to: { name: call.customer.name, email: call.customer.email, phone: call.customer.phone },
+      purpose: 'PROGRESS_UPDATE',
+      subject: `News on your service call (${call.trackingCode})`,
+      body: `Dear ${call.customer.name},\n\n${text}`,
+    });
+    await change({ type: 'RecordContact', data: { contactId, outcome: result.outcome } }, 'record-contact');
+    const sent = result.outcome === 'SENT';
+    return `${sent ? 'Notified' : 'Not notified'} ${call.customer.name} by ${channel} (${route.masked}): ${result.outcome}. The message: "${text}"`;
   }
 }
 

@@ -9,6 +9,7 @@ const SUBJECTS: Record<ContactPurpose, string> = {
   FOLLOW_UP: 'How did we do?',
   RETENTION_CHECK_IN: 'Checking in a month later',
   PROMISE_REMINDER: 'About what we promised',
+  PROGRESS_UPDATE: 'News on your service call',
 };
 
 /** What the customer reads: short, with the tracking code to answer about and to follow the call. */
@@ -20,7 +21,9 @@ export function contactText(call: ServiceCall, purpose: ContactPurpose): { subje
       ? `${greeting}\n\nwe resolved ${about}. Are you satisfied with the solution? Please tell us, quoting the tracking code.`
       : purpose === 'RETENTION_CHECK_IN'
         ? `${greeting}\n\na month ago we resolved ${about}. Is everything still working for you? We would be glad to hear from you.`
-        : `${greeting}\n\nabout ${about}: we have not yet carried out what we promised, and we are on it.`;
+        : purpose === 'PROMISE_REMINDER'
+          ? `${greeting}\n\nabout ${about}: we have not yet carried out what we promised, and we are on it.`
+          : `${greeting}\n\nthere is news on ${about}.`;
   return { subject: `${SUBJECTS[purpose]} (${call.trackingCode})`, body };
 }
 

@@ -59,7 +59,7 @@ export interface Feedback extends FeedbackDetails {
   at: string;
 }
 
-export const CONTACT_PURPOSES = ['FOLLOW_UP', 'RETENTION_CHECK_IN', 'PROMISE_REMINDER'] as const;
+export const CONTACT_PURPOSES = ['FOLLOW_UP', 'RETENTION_CHECK_IN', 'PROMISE_REMINDER', 'PROGRESS_UPDATE'] as const;
 export type ContactPurpose = (typeof CONTACT_PURPOSES)[number];
 
 /** A contact with the customer the system scheduled, and what came of it. */

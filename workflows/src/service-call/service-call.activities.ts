@@ -25,6 +25,11 @@ export interface ServiceCallActivities {
    * agents exist. Returns the call's events after `afterVersion` (all of them again on a retry).
    */
   routeCall(input: { callId: string; round: number; afterVersion: number }): Promise<CallEventMessage[]>;
+  /**
+   * tells the managers that a step FAILED (a person failed it, or its automation ran out of retries): a
+   * signed webhook (`WEBHOOK_URL`, type `step.failed`), sent once per `<callId>:<stepKey>#<attempt>`
+   */
+  sendProcessAlert(input: { callId: string; stepKey: string; attempt: number; failedAt: string }): Promise<{ outcome: string }>;
   /** the agent of a finished call gives its capacity back (once, however often it runs); the queue is served */
   releaseAgent(input: { callId: string; agentId: string }): Promise<void>;
 }

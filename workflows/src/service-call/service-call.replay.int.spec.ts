@@ -47,7 +47,7 @@ async function replay(workflowBundle: WorkflowBundle, names: readonly string[]) 
 }
 
 describe('recorded histories replay against the current workflow code', () => {
-  it('the histories of each release are committed: v1 (before process templates), v2, v3, v4', () => {
+  it('the histories of each release are committed: v1 (before process templates), v2, v3, v4, v5', () => {
     expect(files).toEqual(expect.arrayContaining(['v1-resolved.json', 'v1-paused.json', 'v1-automation-exhausted.json', 'v1-caught-up.json']));
     // v2: automations that fail FAIL their step (patch automation-failure-fails-step); retries and skips
     expect(files).toEqual(expect.arrayContaining(['v2-automation-failed-retried.json', 'v2-skipped-steps.json', 'v2-skipped-while-running.json']));
@@ -56,6 +56,8 @@ describe('recorded histories replay against the current workflow code', () => {
     // v4: routing (patch routing): routed at open and released when RESOLVED, queued then served from the
     // queue, taken from an absent agent (CallUnassigned) and routed again to the replacement
     expect(files).toEqual(expect.arrayContaining(['v4-routed-resolved.json', 'v4-queued-served.json', 'v4-absent-rerouted.json']));
+    // v5: a FAILED step is also sent to the managers by webhook (patch process-alert-webhook)
+    expect(files).toEqual(expect.arrayContaining(['v5-automation-failed-retried.json']));
   });
 
   it('replays every recorded history without a nondeterminism error', async () => {

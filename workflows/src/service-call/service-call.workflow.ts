@@ -71,6 +71,8 @@ export const PATCHES = {
   slaTimers: 'sla-timers',
   /** routing: the call is routed to an agent once per routing round; a finished call's agent releases it */
   routing: 'routing',
+  /** a FAILED step is also told to the managers by webhook (the processAlerts subscription had it alone) */
+  processAlertWebhook: 'process-alert-webhook',
 } as const;
 
 /**
@@ -178,6 +180,31 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   // resolving) may see another time on replay than they saw when they ran, and the commands would differ.
   // Runs of the releases before routing replay without it.
   const routing = patched(PATCHES.routing);
+  // ... and those before the process-alert webhook without that.
+  const processAlertWebhook = patched(PATCHES.processAlertWebhook);
+  const alertedFailures = new Set<string>(); // `<stepKey>#<attempt>` of the failed steps told (or being told) in this run
+
+  /** One webhook per failed step and attempt; the outbound ledger sends each once, also across runs. */
+  const alertFailedSteps = (): void => {
+    if (!processAlertWebhook || !callExists(state)) return;
+    for (const phase of state.phases) {
+      for (const step of phase.steps) {
+        if (step.status !== 'FAILED') continue;
+        const attempt = step.attempt ?? 1;
+        const key = `${step.key}#${attempt}`;
+        if (alertedFailures.has(key)) continue;
+        alertedFailures.add(key);
+        const sent: Promise<unknown> = alerts
+          .sendProcessAlert({ callId, stepKey: step.key, attempt, failedAt: step.failedAt ?? state.updatedAt })
+          .catch((error: unknown) => log.warn('process alert not sent', { callId, stepKey: step.key, error: String(error) }))
+          .finally(() => {
+            alertsInFlight.delete(sent);
+            changed = true;
+          });
+        alertsInFlight.add(sent);
+      }
+    }
+  };
   const routedKeys = new Set<string>(); // routing rounds routed and agents released by this run
 
   /**
@@ -303,6 +330,7 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
       }
     }
     routeOrRelease();
+    alertFailedSteps();
     // SLA records wait until the process's own commands are done: one local activity at a time keeps
     // the order of their results (and so the replay) the same whatever order they complete in
     const wakeAt = slaTimers && inFlight.size === 0 ? recordSla(slaNow()) : null;

@@ -1,4 +1,4 @@
-import { callExists, DomainError, foldServiceCall, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
+import { callExists, DomainError, findStep, foldServiceCall, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { ChangeServiceCallCommand, ConcurrentChangeError } from '@app/service-calls';
 import { WebhookSender } from '@app/outbound';
@@ -72,6 +72,35 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     return { outcome: result.outcome };
   }
 
+  async sendProcessAlert(input: { callId: string; stepKey: string; attempt: number; failedAt: string }): Promise<{ outcome: string }> {
+    if (!this.webhooks?.configured) return { outcome: 'NO_GATEWAY' };
+    const events = await this.store.readStream(serviceCallStreamId(input.callId));
+    const call = foldServiceCall(events);
+    if (!callExists(call)) return { outcome: 'NO_CALL' };
+    const { phase, step } = findStep(call, input.stepKey);
+    // the failure as the stream recorded it: the same body however often, and whenever, this runs
+    const failed = events.find((e) => e.type === 'StepFailed' && e.data.stepKey === step.key && e.data.at === input.failedAt);
+    const result = await this.webhooks.send({
+      id: `step-failed:${input.callId}:${step.key}#${input.attempt}`,
+      type: 'step.failed',
+      data: {
+        callId: call.id,
+        trackingCode: call.trackingCode,
+        category: call.category,
+        priority: call.priority,
+        assignee: step.assignee ?? call.assignee ?? null,
+        phaseKey: phase.key,
+        stepKey: step.key,
+        attempt: input.attempt,
+        reason: (failed?.data.reason as string | undefined) ?? null,
+        automated: step.automated,
+        by: (failed?.data.by as string | undefined) ?? null,
+        at: input.failedAt,
+      },
+    });
+    return { outcome: result.outcome };
+  }
+
   async routeCall(input: { callId: string; round: number; afterVersion: number }): Promise<CallEventMessage[]> {
     try {
       await this.router.route(input.callId, input.round);
@@ -93,6 +122,7 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
       issueCommand: this.issueCommand.bind(this),
       runAutomatedAction: this.runAutomatedAction.bind(this),
       sendSlaAlert: this.sendSlaAlert.bind(this),
+      sendProcessAlert: this.sendProcessAlert.bind(this),
       routeCall: this.routeCall.bind(this),
       releaseAgent: this.releaseAgent.bind(this),
     };

@@ -17,7 +17,9 @@
 //   history fails: v1/v2 with "[TMPRL1100] Nondeterminism error: Activity type of recorded marker
 //   'issueCommand' does not match activity type of local activity command 'routeCall'" (v1-caught-up:
 //   marker 'loadCallEvents'), v3 with "[TMPRL1100] Nondeterminism error: No command scheduled for event
-//   HistoryEvent(id: 10, TimerStarted)"; the aftercare histories are another workflow and still pass.)
+//   HistoryEvent(id: 10, TimerStarted)"; the aftercare histories are another workflow and still pass.
+//   Done for process-alert-webhook: unguarded, the histories with a FAILED step fail with "[TMPRL1100]
+//   Nondeterminism error: Missing associated machine for LocalActivity(10)".)
 // - Record from the code that is deployed: the v1 files come from commit 3aeef65, recorded in a git
 //   worktree of that commit (`git worktree add /tmp/v1 3aeef65`, node_modules symlinked).
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';

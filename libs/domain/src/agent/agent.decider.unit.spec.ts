@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../shared/domain-error';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/domain-error';
+import { specLanguage } from '../testing/given-when-then';
 import { AgentCommand, AgentCommandContext } from './agent.commands';
 import { activeAbsence, agentLoadRatio, decideAgent, evolveAgent, foldAgent, isAbsentAt, routingCandidateOf } from './agent.decider';
 import { AgentEvent } from './agent.events';
@@ -58,29 +59,7 @@ const absence = (id: string, from: string, to: string, replacementAgentId: strin
 /** the event as decided now */
 const atNow = (event: AgentEvent): AgentEvent => ({ ...event, data: { ...event.data, at } }) as AgentEvent;
 
-function given(...history: AgentEvent[]) {
-  const state = foldAgent(history);
-  return {
-    when(command: AgentCommand, context: AgentCommandContext = ctx) {
-      const run = () => decideAgent(state, command, context);
-      return {
-        then: (expected: AgentEvent[]) => expect(run()).toEqual(expected),
-        thenThrows(errorClass: new (...args: never[]) => DomainError, field?: string, message?: RegExp) {
-          let thrown: unknown;
-          try {
-            run();
-          } catch (error) {
-            thrown = error;
-          }
-          expect(thrown).toBeInstanceOf(errorClass);
-          if (field !== undefined) expect((thrown as { field?: string }).field).toBe(field);
-          if (message) expect((thrown as Error).message).toMatch(message);
-          if (thrown instanceof ConflictError) expect(thrown.currentVersion).toBe(history.length);
-        },
-      };
-    },
-  };
-}
+const given = specLanguage((events: AgentEvent[]) => foldAgent(events), decideAgent, ctx);
 
 const stateOf = (...history: AgentEvent[]) => foldAgent(history) as Agent;
 
@@ -94,7 +73,7 @@ describe('agent decider: registration and profile', () => {
   });
 
   it('refuses to register the same id twice', () => {
-    given(registered()).when({ type: 'RegisterAgent', data: { agentId: AGENT_ID, input: INPUT } }).thenThrows(ConflictError, 'id');
+    given(registered()).when({ type: 'RegisterAgent', data: { agentId: AGENT_ID, input: INPUT } }).thenThrows(ConflictError, { field: 'id' });
   });
 
   it.each([
@@ -114,7 +93,7 @@ describe('agent decider: registration and profile', () => {
     [{ ...INPUT, workingHours: { timezone: 'Mars/Olympus', weekly: [] } }, 'workingHours.timezone'],
     [{ ...INPUT, roles: ['ok', ''] }, 'roles[1]'],
   ])('refuses an invalid registration (%#), naming the field', (input, field) => {
-    given().when({ type: 'RegisterAgent', data: { agentId: AGENT_ID, input } }).thenThrows(ValidationError, field);
+    given().when({ type: 'RegisterAgent', data: { agentId: AGENT_ID, input } }).thenThrows(ValidationError, { field });
   });
 
   it('an update records only the fields that change', () => {
@@ -126,8 +105,8 @@ describe('agent decider: registration and profile', () => {
   });
 
   it('an update is validated like a registration and refused on an unknown agent', () => {
-    given(registered()).when({ type: 'UpdateAgent', data: { input: { skills: [{ kind: 'PRODUCT', key: 'x', level: 0 }] } } }).thenThrows(ValidationError, 'skills[0].level');
-    given().when({ type: 'UpdateAgent', data: { input: { capacity: 2 } } }).thenThrows(NotFoundError, 'agentId');
+    given(registered()).when({ type: 'UpdateAgent', data: { input: { skills: [{ kind: 'PRODUCT', key: 'x', level: 0 }] } } }).thenThrows(ValidationError, { field: 'skills[0].level' });
+    given().when({ type: 'UpdateAgent', data: { input: { capacity: 2 } } }).thenThrows(NotFoundError, { field: 'agentId' });
   });
 });
 
@@ -135,7 +114,7 @@ describe('agent decider: availability and absences', () => {
   it('changes availability, and the same availability again is a no-op', () => {
     given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'AWAY' } }).then([atNow(availability('AVAILABLE', 'AWAY'))]);
     given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'AVAILABLE' } }).then([]);
-    given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'ASLEEP' } }).thenThrows(ValidationError, 'availability');
+    given(registered()).when({ type: 'SetAgentAvailability', data: { availability: 'ASLEEP' } }).thenThrows(ValidationError, { field: 'availability' });
   });
 
   it('schedules an absence; the same absence id again appends nothing', () => {
@@ -156,7 +135,7 @@ describe('agent decider: availability and absences', () => {
     [{ from: '2026-03-09T00:00:00Z', to: '2026-03-10T00:00:00Z', reason: 'x', replacementAgentId: AGENT_ID }, 'replacementAgentId'],
     [{ from: '2026-03-09T00:00:00Z', to: '2026-03-10T00:00:00Z', reason: 'x', replacementAgentId: 'Ben Smith' }, 'replacementAgentId'],
   ])('refuses an invalid absence (%#), naming the field', (input, field) => {
-    given(registered()).when({ type: 'ScheduleAbsence', data: { absenceId: 'abs-1', input } }).thenThrows(ValidationError, field);
+    given(registered()).when({ type: 'ScheduleAbsence', data: { absenceId: 'abs-1', input } }).thenThrows(ValidationError, { field });
   });
 
   it('an absence counts from `from` (inclusive) to `to` (exclusive) until cancelled', () => {
@@ -174,8 +153,8 @@ describe('agent decider: availability and absences', () => {
     const cancelled: AgentEvent = { type: 'AgentAbsenceCancelled', data: { agentId: AGENT_ID, absenceId: 'a1', by, at } };
     given(registered(), planned).when({ type: 'CancelAbsence', data: { absenceId: 'a1' } }).then([cancelled]);
     given(registered(), planned, cancelled).when({ type: 'CancelAbsence', data: { absenceId: 'a1' } }).then([]);
-    given(registered()).when({ type: 'CancelAbsence', data: { absenceId: 'a1' } }).thenThrows(NotFoundError, 'absenceId');
-    given(registered(), absence('old', '2026-02-01T00:00:00.000Z', '2026-02-02T00:00:00.000Z')).when({ type: 'CancelAbsence', data: { absenceId: 'old' } }).thenThrows(ConflictError, 'absenceId');
+    given(registered()).when({ type: 'CancelAbsence', data: { absenceId: 'a1' } }).thenThrows(NotFoundError, { field: 'absenceId' });
+    given(registered(), absence('old', '2026-02-01T00:00:00.000Z', '2026-02-02T00:00:00.000Z')).when({ type: 'CancelAbsence', data: { absenceId: 'old' } }).thenThrows(ConflictError, { field: 'absenceId' });
   });
 });
 
@@ -196,14 +175,14 @@ describe('agent decider: load (takeCall, releaseCall)', () => {
   });
 
   it('refuses a call at capacity unless a manager overrides', () => {
-    given(registered(2), taken('c1'), taken('c2')).when(take('c3'), wf).thenThrows(ConflictError, 'agentId', /capacity \(2\/2\)/);
+    given(registered(2), taken('c1'), taken('c2')).when(take('c3'), wf).thenThrows(ConflictError, { field: 'agentId', message: /capacity \(2\/2\)/ });
     given(registered(2), taken('c1'), taken('c2')).when(take('c3', true), wf).then([{ type: 'AgentCallTaken', data: { agentId: AGENT_ID, callId: 'c3', override: true, by: 'workflow', at } }]);
   });
 
   it('refuses a call for an agent who is AWAY, OFFLINE or absent now, even with an override', () => {
-    given(registered(), availability('AVAILABLE', 'AWAY')).when(take('c1', true), wf).thenThrows(ConflictError, 'agentId', /AWAY/);
-    given(registered(), availability('AVAILABLE', 'OFFLINE')).when(take('c1'), wf).thenThrows(ConflictError, 'agentId', /OFFLINE/);
-    given(registered(), absence('a1', '2026-03-02T00:00:00.000Z', '2026-03-03T00:00:00.000Z')).when(take('c1', true), wf).thenThrows(ConflictError, 'agentId', /absent/);
+    given(registered(), availability('AVAILABLE', 'AWAY')).when(take('c1', true), wf).thenThrows(ConflictError, { field: 'agentId', message: /AWAY/ });
+    given(registered(), availability('AVAILABLE', 'OFFLINE')).when(take('c1'), wf).thenThrows(ConflictError, { field: 'agentId', message: /OFFLINE/ });
+    given(registered(), absence('a1', '2026-03-02T00:00:00.000Z', '2026-03-03T00:00:00.000Z')).when(take('c1', true), wf).thenThrows(ConflictError, { field: 'agentId', message: /absent/ });
     // an absence that has not started yet does not stop anything
     given(registered(), absence('a1', '2026-03-05T00:00:00.000Z', '2026-03-06T00:00:00.000Z')).when(take('c1'), wf).then([expect.objectContaining({ type: 'AgentCallTaken' })]);
   });
@@ -216,7 +195,7 @@ describe('agent decider: load (takeCall, releaseCall)', () => {
   });
 
   it('commands on an unknown agent are NOT_FOUND', () => {
-    given().when(take('c1'), wf).thenThrows(NotFoundError, 'agentId');
+    given().when(take('c1'), wf).thenThrows(NotFoundError, { field: 'agentId' });
   });
 
   it('the routing candidate carries the load and everything the policy needs', () => {

@@ -4,7 +4,7 @@ import { AUTOMATED_ACTION_NAMES } from '../process/automated-actions';
 import { ProcessTemplate } from '../process/process-template';
 import { validateProcessTemplateInput } from '../process/process-template.validation';
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
-import { ConflictError, DomainError, DomainErrorCode, NotFoundError, ValidationError } from '../shared/domain-error';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/domain-error';
 import { LIMITS } from '../shared/validation';
 import { CommandContext, OpenServiceCallInput, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { callExists, decide, evolve, findStep, foldServiceCall, initialServiceCallState, ServiceCallState } from './service-call.decider';

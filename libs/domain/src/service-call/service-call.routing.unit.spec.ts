@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ProcessTemplate } from '../process/process-template';
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
-import { ConflictError, DomainError, DomainErrorCode, ForbiddenError, ValidationError } from '../shared/domain-error';
+import { ConflictError, ForbiddenError, ValidationError } from '../shared/domain-error';
 import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { decide, evolve, foldServiceCall } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';

@@ -15,6 +15,7 @@ import { Logger } from '@nestjs/common';
 import { WorkflowClient, WorkflowNotFoundError } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { toCallEventMessage } from '../activities/service-call.activities';
+import { WakeableSleep } from '../shared/wakeable-sleep';
 
 export const DISPATCHER_CHECKPOINT = 'workflow-dispatcher';
 
@@ -46,7 +47,7 @@ export class WorkflowDispatcher {
   private readonly logger = new Logger('WorkflowDispatcher');
   private running = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new WakeableSleep();
   private position: number;
 
   constructor(
@@ -69,7 +70,7 @@ export class WorkflowDispatcher {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 
@@ -80,7 +81,7 @@ export class WorkflowDispatcher {
       try {
         const events = await this.store.readAll(this.position, batchSize);
         if (events.length === 0) {
-          await this.sleep(pollIntervalMs);
+          await this.pause.sleep(pollIntervalMs);
           continue;
         }
         await this.dispatch(events);
@@ -91,7 +92,7 @@ export class WorkflowDispatcher {
       } catch (error) {
         failures++;
         this.logger.warn(`dispatch failed (attempt ${failures}), retrying: ${String(error)}`);
-        await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
+        await this.pause.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
       }
     }
   }
@@ -159,15 +160,6 @@ export class WorkflowDispatcher {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
 /** serviceCallWorkflow already has the events its own commands produced. */

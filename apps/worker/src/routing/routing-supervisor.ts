@@ -17,6 +17,7 @@ import { AgentRepository, ChangeServiceCallCommand } from '@app/service-calls';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CallRouter } from './call-router';
+import { WakeableSleep } from '../shared/wakeable-sleep';
 
 /** Longest sleep between two looks at agents and queue, whatever is due (a backstop for missed triggers). */
 const MAX_IDLE_MS = 30_000;
@@ -43,7 +44,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   private loop?: Promise<void>;
   private dirty = true;
   private waitFor = 0;
-  private wake?: () => void;
+  private readonly pause = new WakeableSleep();
 
   constructor(
     private readonly router: CallRouter,
@@ -65,14 +66,14 @@ export class RoutingSupervisor implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 
   /** Capacity may have freed up (a call released): look again soon. */
   capacityChanged(): void {
     this.dirty = true;
-    this.wake?.();
+    this.pause.wake();
   }
 
   /** Every event the dispatcher reads: an agent's change, or a call starting to wait, makes it look again. */
@@ -105,7 +106,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
         }
       }
       // a trigger that came during the look is not lost: look again at once
-      if (!this.dirty) await this.sleep(Math.max(10, nextAt - Date.now()));
+      if (!this.dirty) await this.pause.sleep(Math.max(10, nextAt - Date.now()));
       if (Date.now() >= nextAt) this.dirty = true;
     }
   }
@@ -180,15 +181,6 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     while (readCheckpoint(this.readModels.db, PROJECTOR_CHECKPOINT) < position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
 /** When the agent's working hours next begin (now, when they are at work). */

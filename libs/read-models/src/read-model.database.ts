@@ -9,7 +9,7 @@ export type ReadModelDatabase = Database.Database;
  * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
  * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
  */
-export const READ_MODEL_SCHEMA_VERSION = 8;
+export const READ_MODEL_SCHEMA_VERSION = 9;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 
@@ -54,6 +54,8 @@ CREATE INDEX IF NOT EXISTS service_calls_by_category ON service_calls (category_
 CREATE INDEX IF NOT EXISTS service_calls_by_priority ON service_calls (priority, opened_at DESC, id DESC);
 -- status + category together (e.g. the open billing calls): a rare status would otherwise be filtered out of a whole category
 CREATE INDEX IF NOT EXISTS service_calls_by_status_category ON service_calls (status, category_key, opened_at DESC, id DESC);
+-- routing's sweep: open calls nobody holds (those never routed: opened before any agent existed, or by an earlier release)
+CREATE INDEX IF NOT EXISTS service_calls_unassigned ON service_calls (opened_at, id) WHERE assignee IS NULL AND status IN ('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER');
 -- phase board: per-phase load of a process from one covering scan over the calls in a phase; overdue calls by due time
 CREATE INDEX IF NOT EXISTS service_calls_phase_load ON service_calls (process_key, active_phase, phase_started_at, steps_ready, steps_in_progress, steps_failed) WHERE active_phase IS NOT NULL;
 CREATE INDEX IF NOT EXISTS service_calls_phase_due ON service_calls (process_key, active_phase, phase_due_at, id, tracking_code, status, priority, assignee, phase_started_at) WHERE phase_due_at IS NOT NULL;

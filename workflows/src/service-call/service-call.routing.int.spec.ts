@@ -7,6 +7,7 @@
 import { Agent, AgentCommand, ServiceCall, ServiceCallCommand } from '@app/domain';
 import { AgentRepository, ChangeAgentCommand, ChangeServiceCallCommand, OpenServiceCallCommand, RegisterAgentCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
+import { RoutingSupervisor } from '../../../apps/worker/src/routing/routing-supervisor';
 import { eventually, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
 
 const MANAGER = 'apikey:manager';
@@ -19,6 +20,8 @@ beforeAll(async () => {
   t = await startWorkflowTestEnv('service-call-routing');
   bus = t.app.get(CommandBus);
   agents = t.app.get(AgentRepository);
+  // sweep at every look; a call counts as never routed 3 s after it opened
+  t.app.get(RoutingSupervisor).timing = { sweepEveryMs: 0, unroutedAfterMs: 3_000 };
 }, 120_000);
 
 afterAll(async () => {
@@ -43,6 +46,30 @@ const until = (what: string, callId: string, probe: (call: ServiceCall) => boole
     return probe(call) && call;
   });
 const agentNow = async (id: string): Promise<Agent> => (await agents.load(id)) as Agent;
+
+// first: no agent exists yet
+it('a call opened before any agent existed is queued by the sweep and served once an agent can take it', async () => {
+  const early = await open('early bird');
+  await until('workflow running', early, (c) => c.phases[0].status === 'ACTIVE');
+  await new Promise((r) => setTimeout(r, 3_200));
+  // nobody to route to: the workflow recorded nothing about routing
+  expect((await t.callOf(early)).queuedAt).toBeUndefined();
+  expect((await t.streamOf(early)).some((e) => e.type.startsWith('Call'))).toBe(false);
+
+  await register({ id: 'ike', name: 'Ike', skills: [{ kind: 'CATEGORY', key: 'early bird', level: 2 }], capacity: 2 });
+  const served = await until('the early call assigned', early, (c) => !!c.assignee);
+  expect(served.assignee).toBe('ike');
+  const types = (await t.streamOf(early)).map((e) => e.type).filter((type) => type.startsWith('Call'));
+  expect(types).toEqual(['CallQueued', 'CallAssigned']);
+  expect(served.assignments?.[0]).toMatchObject({ trigger: 'QUEUE', automatic: true });
+
+  // resolved: the workflow releases Ike; a slot still held for a finished call (as a crash between the
+  // resolution and the release would leave it) is given back by the sweep
+  await change(early, { type: 'ResolveServiceCall', data: { resolution: { agreedSolution: 'Rebooked the appointment', implemented: true } } });
+  await eventually('released by the workflow', async () => !(await agentNow('ike')).openCalls.includes(early));
+  await agents.takeCall('ike', early);
+  await eventually('released by the sweep', async () => !(await agentNow('ike')).openCalls.includes(early));
+}, 60_000);
 
 it('routes each call to the best eligible agent with its reasons, gives role steps to role holders, queues what nobody can take and serves it when capacity frees up', async () => {
   await register({ id: 'anna', name: 'Anna', skills: [{ kind: 'CATEGORY', key: 'Billing', level: 4 }], capacity: 2, roles: ['agent'] });

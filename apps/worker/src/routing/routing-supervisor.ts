@@ -12,7 +12,7 @@ import {
   serviceCallStreamId,
 } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
-import { AgentsStore, PROJECTOR_CHECKPOINT, ReadModelConnection, readCheckpoint, RoutingQueueStore } from '@app/read-models';
+import { AgentsStore, PROJECTOR_CHECKPOINT, ReadModelConnection, readCheckpoint, RoutingQueueStore, ServiceCallSummariesStore } from '@app/read-models';
 import { AgentRepository, ChangeServiceCallCommand } from '@app/service-calls';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -23,6 +23,8 @@ import { WakeableSleep } from '../shared/wakeable-sleep';
 const MAX_IDLE_MS = 30_000;
 /** How long a look waits for the read models to show the event that triggered it. */
 const READ_MODEL_WAIT_MS = 2_000;
+const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
+
 /** Call events after which the queue may be served: a call started waiting, or asked for a callback. */
 const QUEUE_EVENTS = new Set(['CallQueued', 'CallbackRequested', 'CallUnassigned']);
 
@@ -45,6 +47,12 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   private dirty = true;
   private waitFor = 0;
   private readonly pause = new WakeableSleep();
+  private lastSweep = 0;
+  /**
+   * How often the sweep runs (finished calls an agent still holds are released; open calls routing never
+   * saw join the queue), and how old such a call must be (younger ones are still being routed by their workflow).
+   */
+  timing = { sweepEveryMs: 30_000, unroutedAfterMs: 30_000 };
 
   constructor(
     private readonly router: CallRouter,
@@ -54,6 +62,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     private readonly commandBus: CommandBus,
     private readonly store: EventStore,
     private readonly readModels: ReadModelConnection,
+    private readonly calls: ServiceCallSummariesStore,
   ) {
     router.onOlderCallsServable = () => this.capacityChanged();
   }
@@ -88,6 +97,10 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     await this.readModelsAt(this.waitFor);
     this.router.forgetCandidates(); // the read models now show what triggered this look
     await this.takeCallsOffUnavailableAgents(now);
+    if (now.getTime() - this.lastSweep >= this.timing.sweepEveryMs) {
+      this.lastSweep = now.getTime();
+      await this.sweep(now);
+    }
     await this.serveWaitingCalls(now);
     return this.nextMoment(now);
   }
@@ -131,6 +144,37 @@ export class RoutingSupervisor implements OnApplicationShutdown {
         await this.router.release(agent.id, callId, absence ? 'absent' : 'offline');
         this.logger.log(`call ${callId} taken off ${agent.id} (${reason}); its workflow routes it again`);
       }
+    }
+  }
+
+  /**
+   * Repairs what no event asks for: an agent still holding a finished call (a release lost in a crash,
+   * or a call whose workflow predates routing) gets the slot back, and an open call routing never saw
+   * (opened before any agent existed, or before routing was released) joins the queue.
+   */
+  private async sweep(now: Date): Promise<void> {
+    const agents = this.agentsStore.all();
+    if (agents.length === 0) return;
+    for (const agent of agents) {
+      if (agent.openCalls.length === 0) continue;
+      const statuses = this.calls.statuses(agent.openCalls);
+      for (const callId of agent.openCalls) {
+        if (FINISHED.has(statuses.get(callId) ?? '')) await this.router.release(agent.id, callId, 'call finished');
+      }
+    }
+    const before = new Date(now.getTime() - this.timing.unroutedAfterMs).toISOString();
+    for (const callId of this.calls.unroutedOpenCalls(before)) {
+      await this.router.exclusive(async () => {
+        const state = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
+        if (!callExists(state) || state.assignee || state.queuedAt || FINISHED.has(state.status)) return;
+        await this.commandBus.execute(
+          new ChangeServiceCallCommand(
+            callId,
+            { type: 'QueueServiceCall', data: { reasons: ['not-routed-when-opened'] } },
+            { actor: ROUTING_ACTOR, idempotencyKey: `queue:${state.routingRound ?? 1}`, expectedVersion: state.version },
+          ),
+        );
+      }).catch((error: unknown) => this.logger.warn(`call ${callId} not queued by the sweep (next sweep tries again): ${String(error)}`));
     }
   }
 

@@ -82,7 +82,7 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
       ];
     }
     case 'QueueServiceCall': {
-      if (ctx.actor !== WORKFLOW_ACTOR) throw new ConflictError('only routing queues calls', call.version);
+      if (ctx.actor !== WORKFLOW_ACTOR && ctx.actor !== ROUTING_ACTOR) throw new ConflictError('only routing queues calls', call.version);
       if (call.assignee || call.queuedAt) return [];
       return [{ type: 'CallQueued', data: { reasons: command.data.reasons, by: ctx.actor, at } }];
     }

@@ -37,6 +37,33 @@ export class ServiceCallSummariesStore {
     return doc ? JSON.parse(doc) : undefined;
   }
 
+  /**
+   * Open calls that nobody holds and that are not waiting in the routing queue, opened before
+   * `openedBefore`, oldest first: the calls routing never saw (one partial index walk).
+   */
+  unroutedOpenCalls(openedBefore: string, limit = 500): string[] {
+    return this.db
+      .prepare(
+        `SELECT id FROM service_calls INDEXED BY service_calls_unassigned
+         WHERE assignee IS NULL AND status IN ('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER') AND opened_at < ?
+           AND NOT EXISTS (SELECT 1 FROM routing_queue WHERE call_id = service_calls.id)
+         ORDER BY opened_at, id LIMIT ?`,
+      )
+      .pluck()
+      .all(openedBefore, limit) as string[];
+  }
+
+  /** The status of each call given (calls not in the read models are left out). */
+  statuses(ids: readonly string[]): Map<string, string> {
+    const statement = this.db.prepare('SELECT status FROM service_calls WHERE id = ?').pluck();
+    const result = new Map<string, string>();
+    for (const id of ids) {
+      const status = statement.get(id) as string | undefined;
+      if (status !== undefined) result.set(id, status);
+    }
+    return result;
+  }
+
   byTrackingCode(code: string): ServiceCall | undefined {
     const doc = this.db.prepare('SELECT doc FROM service_calls WHERE tracking_code = ?').pluck().get(code) as string | undefined;
     return doc ? JSON.parse(doc) : undefined;

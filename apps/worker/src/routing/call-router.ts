@@ -1,5 +1,6 @@
 import {
   Agent,
+  bestRoleHolder,
   callbackWindowState,
   callExists,
   ConflictError,
@@ -7,7 +8,6 @@ import {
   routeCall,
   routingCandidateOf,
   RoutingCandidate,
-  RoutingRequest,
   routingRequestOf,
   mustWaitBehind,
   ServiceCall,
@@ -129,7 +129,7 @@ export class CallRouter {
       const runnerUp = decision.runnerUp
         ? { agentId: decision.runnerUp.agentId, reasons: [`load:${decision.runnerUp.score.openCalls}/${decision.runnerUp.score.capacity}`, `skill:${decision.runnerUp.score.skillLevel}`] }
         : null;
-      const steps = stepAssignments(call, agent.id, agent.roles, (role) => this.roleHolder(request, role, now));
+      const steps = stepAssignments(call, agent.id, agent.roles, bestRoleHolder(request, this.candidates(), now));
       try {
         const events = await this.change(
           call.id,
@@ -189,11 +189,6 @@ export class CallRouter {
     if (!known || known.version < agent.version) this.fresh.set(agent.id, agent);
   }
 
-  /** The best agent holding `role` for a step of the call (no slot taken: a step is not a call). */
-  private roleHolder(request: RoutingRequest, role: string, now: Date): string | null {
-    const decision = routeCall({ ...request, requiredRole: role, excludeAgentIds: [], preferredAgentId: null }, this.candidates(), now);
-    return decision.outcome === 'ASSIGNED' ? decision.agentId : null;
-  }
 
   private async loadCall(callId: string): Promise<ServiceCall | undefined> {
     const state = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));

@@ -1,7 +1,7 @@
 import { StepTemplate } from '../process/process-template';
 import type { SlaPolicy } from '../sla/sla-policy';
 import { OpenServiceCallInput } from './service-call.commands';
-import { AssignmentTrigger, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget, UnassignTrigger } from './service-call.types';
+import { Assignment, Channel, ContactPurpose, FeedbackDetails, NoteKind, Priority, ResolutionDetails, SlaTarget, UnassignTrigger } from './service-call.types';
 
 /** Everything that can happen to a service call. PascalCase, past tense; `at` is when it happened. */
 export type ServiceCallEvent =
@@ -53,19 +53,8 @@ export type ServiceCallEvent =
   /** the call has an agent: routing's decision (its reasons and the runner-up) or a manager's choice */
   | {
       type: 'CallAssigned';
-      data: {
-        agentId: string;
-        previousAgentId: string | null;
-        trigger: AssignmentTrigger;
-        automatic: boolean;
-        reasons: string[];
-        runnerUp: { agentId: string; reasons: string[] } | null;
-        /** open human steps and their agent (the assignee, or the best holder of the step's role) */
-        steps: { stepKey: string; agentId: string }[];
-        reason?: string;
-        by: string;
-        at: string;
-      };
+      /** the assignment as the call's log keeps it, and the open human steps' agents (the assignee, or the best holder of a step's role) */
+      data: Assignment & { steps: { stepKey: string; agentId: string }[] };
     }
   /** the agent was taken off the call (absent, offline, a manager's reroute); routing runs again */
   | { type: 'CallUnassigned'; data: { agentId: string; trigger: UnassignTrigger; reason: string; preferredAgentId: string | null; by: string; at: string } }

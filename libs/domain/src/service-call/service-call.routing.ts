@@ -1,8 +1,9 @@
 import { isStepDone } from '../process/process-plan';
 import { validateCallbackRequest } from '../routing/callback';
-import { RoutingRequest } from '../routing/routing.types';
+import { routeCall } from '../routing/routing-policy';
+import { RoutingCandidate, RoutingRequest } from '../routing/routing.types';
 import { ConflictError, ValidationError } from '../shared/domain-error';
-import { LIMITS, oneOf, requiredText } from '../shared/validation';
+import { LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
 import { CommandContext, ROUTING_ACTOR, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
 import { AssignmentTrigger, ServiceCall, UNASSIGN_TRIGGERS } from './service-call.types';
@@ -26,7 +27,8 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
   const at = ctx.now.toISOString();
   switch (command.type) {
     case 'AssignServiceCall': {
-      const { agentId, trigger, reasons = [], runnerUp = null, steps = [], reason } = command.data;
+      const { agentId, trigger, reasons = [], runnerUp = null, steps = [] } = command.data;
+      const reason = optionalText('reason', command.data.reason, LIMITS.outcome);
       const automatic = trigger !== 'MANUAL';
       if (automatic && ctx.actor !== WORKFLOW_ACTOR && ctx.actor !== ROUTING_ACTOR) throw new ConflictError('only routing assigns calls automatically', call.version);
       requiredText('agentId', agentId, LIMITS.key);
@@ -222,6 +224,14 @@ export function routingRequestOf(call: ServiceCall): RoutingRequest {
     language: call.language ?? null,
     excludeAgentIds: call.routingExcluded ?? [],
     preferredAgentId: call.preferredAgentId ?? null,
+  };
+}
+
+/** For stepAssignments: the best eligible agent holding a role, for this call (no slot is taken: a step is not a call). */
+export function bestRoleHolder(request: RoutingRequest, candidates: readonly RoutingCandidate[], now: Date): (role: string) => string | null {
+  return (role) => {
+    const decision = routeCall({ ...request, requiredRole: role, excludeAgentIds: [], preferredAgentId: null }, candidates, now);
+    return decision.outcome === 'ASSIGNED' ? decision.agentId : null;
   };
 }
 

@@ -6,7 +6,9 @@ import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-ca
 import { decide, evolve, foldServiceCall } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
 import { callSpecs } from '../testing/call-given-when-then';
-import { CALLBACK_STEP, nextRoutingAction, routingRequestOf, stepAssignments } from './service-call.routing';
+import { LIMITS } from '../shared/validation';
+import { bestRoleHolder, CALLBACK_STEP, nextRoutingAction, routingRequestOf, stepAssignments } from './service-call.routing';
+import { RoutingCandidate } from '../routing/routing.types';
 import { Channel, ServiceCall } from './service-call.types';
 
 // given/when/then for the routing side of a call, as in service-call.decider.unit.spec.ts
@@ -105,6 +107,12 @@ describe('assigning a call', () => {
           data: { agentId: 'ben', previousAgentId: 'anna', trigger: 'MANUAL', automatic: false, reasons: [], runnerUp: null, steps: [], reason: 'knows the customer', by: MANAGER, at },
         },
       ]);
+  });
+
+  it("trims a manager's note and refuses one that is too long, naming the field", () => {
+    const events = decide(assign('ben', { trigger: 'MANUAL', reason: '  knows the customer  ' }), fold(opened()), manager);
+    expect(events[0]).toMatchObject({ type: 'CallAssigned', data: { reason: 'knows the customer' } });
+    given(opened()).when(assign('ben', { trigger: 'MANUAL', reason: 'x'.repeat(LIMITS.outcome + 1) }), manager).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
   });
 
   it('routing repeating itself for the agent who holds the call changes nothing; a manager assigning them again is recorded', () => {
@@ -355,6 +363,28 @@ describe('stepAssignments', () => {
     expect(new Set(asked)).toEqual(new Set(['technician']));
     const nobody = stepAssignments(call, 'anna', ['agent'], () => null);
     expect(nobody.every((s) => s.agentId === 'anna')).toBe(true);
+  });
+
+  it('asks routing for the best eligible holder of a role (no capacity taken), or nobody', () => {
+    const candidate = (agentId: string, roles: string[], level: number, openCalls = 0): RoutingCandidate => ({
+      agentId,
+      regions: ['*'],
+      skills: [{ kind: 'CATEGORY', key: 'billing', level }],
+      languages: [],
+      roles,
+      capacity: 2,
+      openCalls,
+      availability: 'AVAILABLE',
+      workingHours: null,
+      absences: [],
+      lastAssignedAt: null,
+    });
+    const request = { ...routingRequestOf(call), category: 'billing' };
+    const holder = bestRoleHolder(request, [candidate('ann', ['agent'], 5), candidate('tom', ['technician'], 2), candidate('tia', ['Technician'], 4)], NOW);
+    expect(holder('technician')).toBe('tia');
+    expect(holder('dispatcher')).toBeNull();
+    // a full holder is not eligible
+    expect(bestRoleHolder(request, [candidate('tia', ['technician'], 4, 2)], NOW)('technician')).toBeNull();
   });
 
   it('leaves out finished steps', () => {

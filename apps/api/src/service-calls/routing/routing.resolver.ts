@@ -1,12 +1,11 @@
 import { ApiKey } from '@app/config';
 import {
+  bestRoleHolder,
   ConflictError,
   foldServiceCall,
   LIMITS,
   NotFoundError,
   optionalText,
-  routeCall,
-  RoutingCandidate,
   routingRequestOf,
   ServiceCall as DomainServiceCall,
   serviceCallStreamId,
@@ -67,14 +66,7 @@ export class RoutingResolver {
       // refused for AWAY / OFFLINE / absent agents; a call they hold already is a no-op
       const taken = await this.agentRepository.takeCall(agentId, callId, { override: true, actor });
       try {
-        let candidates: RoutingCandidate[] | undefined;
-        const now = new Date();
-        const byRole = (role: string): string | null => {
-          candidates ??= this.agents.candidates();
-          const decision = routeCall({ ...routingRequestOf(call), requiredRole: role, excludeAgentIds: [], preferredAgentId: null }, candidates, now);
-          return decision.outcome === 'ASSIGNED' ? decision.agentId : null;
-        };
-        const steps = stepAssignments(call, agent.id, agent.roles, byRole);
+        const steps = stepAssignments(call, agent.id, agent.roles, bestRoleHolder(routingRequestOf(call), this.agents.candidates(), new Date()));
         result = await this.execute(callId, { type: 'AssignServiceCall', data: { agentId: agent.id, trigger: 'MANUAL', steps, ...(note ? { reason: note } : {}) } }, options);
       } catch (error) {
         // the call was not given to them: no capacity leaks

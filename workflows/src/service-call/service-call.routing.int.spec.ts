@@ -145,6 +145,25 @@ it("moves an absent agent's calls to the named replacement, and never to an offl
   expect((await agentNow('fritz')).openCalls).toHaveLength(0);
 }, 120_000);
 
+it('moves the calls when a scheduled absence begins, not before', async () => {
+  await register({ id: 'kay', name: 'Kay', skills: [{ kind: 'CATEGORY', key: 'heating', level: 5 }], capacity: 3 });
+  await register({ id: 'lou', name: 'Lou', skills: [{ kind: 'CATEGORY', key: 'heating', level: 1 }], capacity: 3 });
+  const call = await open('heating');
+  expect((await until('assigned to Kay', call, (c) => !!c.assignee)).assignee).toBe('kay');
+
+  const from = Date.now() + 1_500;
+  await changeAgent('kay', {
+    type: 'ScheduleAbsence',
+    data: { absenceId: 'abs-later', input: { from: new Date(from).toISOString(), to: new Date(from + 3_600_000).toISOString(), reason: 'dentist', replacementAgentId: 'lou' } },
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await t.callOf(call)).assignee).toBe('kay');
+  // nothing else happens meanwhile: the supervisor's own timer for the absence's start moves the call
+  const moved = await until('moved to Lou', call, (c) => c.assignee === 'lou');
+  expect(Date.now()).toBeGreaterThanOrEqual(from);
+  expect(moved.assignments?.at(-1)).toMatchObject({ agentId: 'lou', trigger: 'ASSIGNEE_ABSENT', previousAgentId: 'kay' });
+}, 60_000);
+
 it('gives the agent who takes a callback call inside its window a READY "call back" step', async () => {
   // nobody knows gas yet: the call waits
   await register({ id: 'hanna', name: 'Hanna', skills: [{ kind: 'CATEGORY', key: 'water', level: 3 }], capacity: 2 });

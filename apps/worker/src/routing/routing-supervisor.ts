@@ -224,7 +224,6 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     const deadline = Date.now() + READ_MODEL_WAIT_MS;
     while (readCheckpoint(this.readModels.db, PROJECTOR_CHECKPOINT) < position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
-
 }
 
 /** When the agent's working hours next begin (now, when they are at work). */

@@ -8,6 +8,14 @@ export type Priority = (typeof PRIORITIES)[number];
 export const CALL_STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED', 'CANCELLED'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
+/** The statuses in which a call's process is over (its aftercare is not). The one place this rule lives. */
+export const FINISHED_STATUSES: readonly CallStatus[] = ['RESOLVED', 'CLOSED', 'CANCELLED'];
+
+/** Whether the call (or a read model row of it) is RESOLVED, CLOSED or CANCELLED. */
+export function isFinished(call: { readonly status: string }): boolean {
+  return (FINISHED_STATUSES as readonly string[]).includes(call.status);
+}
+
 export const NOTE_KINDS = ['CUSTOMER_MEETING', 'CUSTOMER_FEEDBACK', 'INTERNAL'] as const;
 export type NoteKind = (typeof NOTE_KINDS)[number];
 

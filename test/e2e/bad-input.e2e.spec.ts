@@ -1,7 +1,7 @@
 /**
  * Bad input over HTTP gets the contract's error code, names the field where one applies, never
  * leaks a stack trace, and changes nothing: no call appears and the target call's version and
- * history stay as they were (CONTRACT.md "Errors"; issue 2, item 11).
+ * history stay as they were (docs/contract.md "Errors"; issue 2, item 11).
  */
 import { DEV_KEYS, GraphQLClient, GraphQLErrorBody, GraphQLResult, RequestOptions } from '../support/graphql-client';
 import { callInput, COMPLETE_STEP, getCall, GET_CALL, LIST_CALLS, listAllCalls, OPEN_CALL, openCall, START_STEP, stepOf, waitForWork } from '../support/service-calls';

@@ -19,7 +19,8 @@ export const DEVELOPMENT_API_KEYS: readonly ApiKey[] = [
 
 /**
  * All configuration, read and validated once. Nothing else in the product reads process.env.
- * The variables are the contract's (CONTRACT.md, "Configuration") plus a few operational ones.
+ * The variables are the contract's (docs/contract.md, "Configuration variables") plus operational ones,
+ * all in the README's configuration table (docs-contract.unit.spec.ts checks both).
  */
 export class AppConfig {
   readonly port: number;

@@ -1,5 +1,6 @@
-/** Error codes of the public contract (CONTRACT.md, "Errors"). */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL';
+/** Error codes of the public contract (docs/contract.md, "Errors"). */
+export const ERROR_CODES = ['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'INTERNAL'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** An error the API raises itself (authentication, authorisation); domain errors map to the same codes. */
 export class ApiError extends Error {

@@ -1,0 +1,51 @@
+// ESLint (flat config), run by `npm run lint` and by `npm test` before Jest.
+// TypeScript gets typescript-eslint's recommended type-aware rules, through the one tsconfig.json
+// that also drives `tsc`; the Node scripts get ESLint's recommended rules.
+import js from '@eslint/js';
+import comments from '@eslint-community/eslint-plugin-eslint-comments/configs';
+import globals from 'globals';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['node_modules/', 'dist/', '.tools/', 'data/', 'coverage/', '.test-data/'] },
+
+  // A disabled rule must say why (`// eslint-disable-next-line rule -- reason`), and a disable
+  // that no longer suppresses anything is itself an error.
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+  comments.recommended,
+  { rules: { '@eslint-community/eslint-comments/require-description': 'error' } },
+
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'workflows/**/*.ts', 'test/**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // `_`-prefixed names are the conventional "deliberately unused" (destructuring a field away,
+      // a callback's leading parameter).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    // Jest's `expect(mock.method).toHaveBeenCalled()` passes methods unbound on purpose: it never calls them.
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+
+  {
+    files: ['scripts/**/*.mjs', 'scripts/**/*.js', 'eslint.config.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.node },
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  {
+    files: ['**/*.cjs', 'jest.config.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: globals.node },
+  },
+);

@@ -1,4 +1,5 @@
-// `npm test` (and CI through .ci/run): install what the tests need, type-check, then run Jest.
+// `npm test` (and CI through .ci/run): install what the tests need, type-check, lint, check the
+// layer rules, then run Jest.
 // Extra arguments go to Jest: `npm test -- test/tools` or `node scripts/test.mjs -- -t name`.
 // Tests get the servers from TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH and hand them to
 // @temporalio/testing as `executable: { type: 'existing-path', path }` (see test/tools/temporal-servers.ts).
@@ -32,6 +33,25 @@ if (process.env.SKIP_TYPECHECK === '1') {
   if (tscStatus !== 0) {
     console.error('type check failed; not running the tests');
     process.exit(tscStatus);
+  }
+}
+
+// Lint and layer rules: both run, so one run shows both reports; either failing stops the run
+// before Jest. ESLint's cache (git-ignored, in .tools/) makes a re-run check only changed files
+// (all of them take ~50 s on 2 cores, as on a fresh clone in CI); a type change can leave an
+// unchanged file's cached result stale until it changes, which a fresh clone never has.
+// SKIP_TYPECHECK=1 (focused local runs) skips these too; SKIP_LINT=1 skips only these.
+if (process.env.SKIP_TYPECHECK === '1' || process.env.SKIP_LINT === '1') {
+  section('lint and layers skipped');
+} else {
+  section('lint (eslint)');
+  const lintStatus = run('eslint', ['--cache', '--cache-strategy', 'content', '--cache-location', '.tools/eslint-cache', '.']);
+  section('layers (dependency-cruiser)');
+  const layerStatus = run('depcruise', ['apps', 'libs', 'workflows', 'test', '--config', '.dependency-cruiser.cjs']);
+  if (lintStatus !== 0 || layerStatus !== 0) {
+    const failed = [lintStatus !== 0 && 'lint', layerStatus !== 0 && 'layer rules'].filter(Boolean);
+    console.error(`${failed.join(' and ')} failed; not running the tests`);
+    process.exit(lintStatus || layerStatus);
   }
 }
 

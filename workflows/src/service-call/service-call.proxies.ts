@@ -1,0 +1,31 @@
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { FoldedCall } from './folded-call';
+import type { ProcessCommand, ServiceCallActivities } from './service-call.activities';
+import { DOMAIN_ERROR_TYPE, PERMANENT_SEND_ERROR_TYPE } from './service-call.activities';
+
+// Commands are short writes to the event store: local activities, retried until they succeed.
+export const commands = proxyLocalActivities<ServiceCallActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '50ms', maximumInterval: '5s', nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
+});
+
+// Automations may call other systems: ordinary activities with their own retry budget. The server
+// notices a worker that died mid-action (kill -9) only when startToCloseTimeout runs out, and until
+// then the call waits: keep it near what an action needs (today's one reads the local read models).
+export const automation = proxyActivities<ServiceCallActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
+});
+
+// SLA alerts go to other systems (the webhook): retried with backoff. The outbound ledger takes a
+// send still running for a dead one only after its lease (webhook attempts x timeout + backoff, 167.5 s
+// by default): the activity's timeout must be longer, or a retry would wait on the first attempt's lease.
+export const alerts = proxyActivities<ServiceCallActivities>({
+  startToCloseTimeout: '4m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: [PERMANENT_SEND_ERROR_TYPE] },
+});
+
+/** Issues a command as the workflow and folds the events it answers with. */
+export async function issue(call: FoldedCall, command: ProcessCommand, idempotencyKey: string): Promise<void> {
+  call.receive(await commands.issueCommand({ callId: call.callId, command, idempotencyKey }));
+}

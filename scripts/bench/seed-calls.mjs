@@ -127,7 +127,7 @@ export async function seedCalls({ root, dataDir, calls = 10_000, days = 30, seed
   if (templateStream && domain.defineProcessTemplate && !(await store.readStream(templateStream)).length) {
     const definedAt = new Date(nowMs - days * DAY - DAY);
     const definition = domain.validateProcessTemplateInput ? domain.validateProcessTemplateInput(FIELD_REPAIR) : FIELD_REPAIR;
-    const event = domain.defineProcessTemplate(0, definition, { now: definedAt, actor: MANAGER });
+    const event = domain.defineProcessTemplate(definition, 0, { now: definedAt, actor: MANAGER });
     await store.appendToStream(templateStream, [{ type: event.type, data: event.data, metadata: { at: event.data.at, actor: MANAGER } }], NO_STREAM);
     fieldRepair = { ...definition, version: event.data.version };
   }

@@ -175,7 +175,7 @@ describe('skip, fail, retry and notes over HTTP (e2e)', () => {
       expect(error.extensions).toMatchObject({ code: 'CONFLICT', field: 'expectedVersion', currentVersion: ready.version });
       const missing = await agent.request(FAIL, { callId: 'c0000000000000000000000000', stepKey: 'record-complaint', reason: 'x' });
       expect(missing.errors?.[0]?.extensions?.code).toMatch(/NOT_FOUND|BAD_USER_INPUT/);
-      // automated steps are failed by the system only
+      // automated steps are failed by the system only: anyone else is FORBIDDEN
       await completeStep(agent, callId, 'record-complaint');
       await untilStep(callId, 'confirm-understanding', 'READY');
       await completeStep(agent, callId, 'confirm-understanding');
@@ -185,7 +185,7 @@ describe('skip, fail, retry and notes over HTTP (e2e)', () => {
       }, 30_000, { description: 'review-customer-history to leave PENDING' });
       if (step(review, 'review-customer-history').status !== 'COMPLETED') {
         const automated = await integrator.request(FAIL, { callId, stepKey: 'review-customer-history', reason: 'x' });
-        expect(automated.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+        expect(automated.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       }
     }),
   );

@@ -1,3 +1,4 @@
+import { WEBHOOK_RETRY_DEFAULTS } from '@app/domain';
 import * as path from 'node:path';
 
 export type Role = 'INTEGRATOR' | 'MANAGER' | 'AGENT';
@@ -123,7 +124,7 @@ function parseOutboundConfig(env: Record<string, string | undefined>): OutboundC
   const webhookUrl = urlVar(env, 'WEBHOOK_URL', ['http:', 'https:']);
   const webhookSecret = env.WEBHOOK_SECRET || undefined;
   if (webhookUrl && !webhookSecret) throw new Error('WEBHOOK_SECRET must be set when WEBHOOK_URL is set');
-  const webhookMaxAttempts = intVar(env, 'WEBHOOK_MAX_ATTEMPTS', 5);
+  const webhookMaxAttempts = intVar(env, 'WEBHOOK_MAX_ATTEMPTS', WEBHOOK_RETRY_DEFAULTS.maxAttempts);
   if (webhookMaxAttempts < 1) throw new Error('WEBHOOK_MAX_ATTEMPTS must be at least 1');
   const mailFrom = env.MAIL_FROM || 'Customer Service <service@localhost>';
   if (!/@[^\s>]+/.test(mailFrom)) throw new Error(`MAIL_FROM must contain an e-mail address, got "${mailFrom}"`);
@@ -135,8 +136,8 @@ function parseOutboundConfig(env: Record<string, string | undefined>): OutboundC
     webhookUrl,
     webhookSecret,
     webhookMaxAttempts,
-    webhookInitialBackoffMs: intVar(env, 'WEBHOOK_INITIAL_BACKOFF_MS', 500),
-    timeoutMs: intVar(env, 'OUTBOUND_TIMEOUT_MS', 30000),
+    webhookInitialBackoffMs: intVar(env, 'WEBHOOK_INITIAL_BACKOFF_MS', WEBHOOK_RETRY_DEFAULTS.initialBackoffMs),
+    timeoutMs: intVar(env, 'OUTBOUND_TIMEOUT_MS', WEBHOOK_RETRY_DEFAULTS.timeoutMs),
   };
 }
 

@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { WEBHOOK_RETRY_DEFAULTS, WebhookRetry, webhookLeaseMs } from '@app/domain';
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ContactGateway } from './contact';
 import { HttpMessagingGateway } from './http-messaging.contact-gateway';
@@ -14,15 +15,15 @@ import { WebhookSender } from './webhook';
  *   OutboundLedger — DATA_DIR/outbound.sqlite
  * Import it where the activities run (the worker).
  */
-/**
- * An attempt still running must never be taken for a dead one: the lease covers the longest send, a
- * webhook delivery that uses all its attempts (each up to the timeout, plus the backoff between them).
- */
-export function inFlightLeaseMs(config: AppConfig): number {
+/** How the configured webhook sends are retried (the shared definition in libs/domain says what follows from it). */
+export function webhookRetryOf(config: AppConfig): WebhookRetry {
   const o = config.outbound;
-  let backoff = 0;
-  for (let i = 1, delay = o.webhookInitialBackoffMs; i < o.webhookMaxAttempts; i++, delay = Math.min(delay * 2, 30_000)) backoff += delay;
-  return Math.max(60_000, o.webhookMaxAttempts * o.timeoutMs + backoff + 10_000);
+  return { ...WEBHOOK_RETRY_DEFAULTS, maxAttempts: o.webhookMaxAttempts, initialBackoffMs: o.webhookInitialBackoffMs, timeoutMs: o.timeoutMs };
+}
+
+/** An attempt still running must never be taken for a dead one: the lease covers the longest webhook send. */
+export function inFlightLeaseMs(config: AppConfig): number {
+  return webhookLeaseMs(webhookRetryOf(config));
 }
 
 @Module({

@@ -1,3 +1,4 @@
+import { WEBHOOK_RETRY_DEFAULTS } from '@app/domain';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Clock, systemClock } from './contact';
 import { isRetryableStatus, PermanentSendError, TransientSendError } from './errors';
@@ -98,13 +99,13 @@ export class WebhookSender {
 
   private async deliver(event: WebhookEvent): Promise<WebhookResult> {
     const body = JSON.stringify(event);
-    const maxAttempts = Math.max(1, this.options.maxAttempts ?? 5);
-    let delay = this.options.initialBackoffMs ?? 500;
+    const maxAttempts = Math.max(1, this.options.maxAttempts ?? WEBHOOK_RETRY_DEFAULTS.maxAttempts);
+    let delay = this.options.initialBackoffMs ?? WEBHOOK_RETRY_DEFAULTS.initialBackoffMs;
     let last: TransientSendError | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) {
         await this.sleep(delay);
-        delay = Math.min(delay * 2, this.options.maxBackoffMs ?? 30_000);
+        delay = Math.min(delay * 2, this.options.maxBackoffMs ?? WEBHOOK_RETRY_DEFAULTS.maxBackoffMs);
       }
       const status = await this.post(event.id, body).catch((error: Error) => error);
       if (typeof status === 'number' && status >= 200 && status < 300) {

@@ -1,7 +1,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openReadModelDatabase, PROJECTOR_CHECKPOINT, READ_MODEL_SCHEMA_VERSION, readCheckpoint, writeCheckpoint } from './read-model.database';
+import { AppConfig } from '@app/config';
+import { Global, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  closeReadModelDatabase,
+  openReadModelDatabase,
+  PROJECTOR_CHECKPOINT,
+  READ_MODEL_SCHEMA_VERSION,
+  readCheckpoint,
+  ReadModelDatabase,
+  writeCheckpoint,
+} from './read-model.database';
+import { ReadModelConnection, ReadModelsModule } from './read-models.module';
 
 describe('read-model database schema versions', () => {
   let dir: string;
@@ -41,3 +53,55 @@ describe('read-model database schema versions', () => {
     again.close();
   });
 });
+
+describe('read-model database after a clean stop', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-model-close-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Many small commits, as the projector makes them: the write-ahead log grows. */
+  function project(db: ReadModelDatabase, n: number): void {
+    for (let i = 1; i <= n; i++) writeCheckpoint(db, `projection-${i % 50}`, i);
+  }
+
+  it('closing checkpoints the write-ahead log into the file and truncates it, even while the worker still has the file open', () => {
+    const file = path.join(dir, 'read-models.sqlite');
+    const api = openReadModelDatabase(file);
+    const worker = openReadModelDatabase(file, { readonly: true });
+    project(api, 500);
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+
+    closeReadModelDatabase(api);
+    expect(api.open).toBe(false);
+    expect(fs.statSync(`${file}-wal`).size).toBe(0);
+    // everything is in the database file itself, and the other connection reads on
+    expect(readCheckpoint(worker, 'projection-1')).toBe(451);
+    worker.close();
+    closeReadModelDatabase(api); // a second close is a no-op
+  });
+
+  it('the read-models module closes its database that way when the application stops', async () => {
+    const config = new AppConfig({ DATA_DIR: dir });
+    const withConfig = await NestFactory.createApplicationContext(readModelsWith(config), { logger: false });
+    const db = withConfig.get(ReadModelConnection).db;
+    const worker = openReadModelDatabase(config.readModelPath, { readonly: true });
+    project(db, 500);
+    expect(fs.statSync(`${config.readModelPath}-wal`).size).toBeGreaterThan(0);
+
+    await withConfig.close();
+    expect(db.open).toBe(false);
+    expect(fs.statSync(`${config.readModelPath}-wal`).size).toBe(0);
+    worker.close();
+  });
+});
+
+function readModelsWith(config: AppConfig) {
+  @Global()
+  @Module({ providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] })
+  class ConfigForTest {}
+  @Module({ imports: [ConfigForTest, ReadModelsModule.forRoot({ project: false })] })
+  class ReadModelsApp {}
+  return ReadModelsApp;
+}

@@ -134,6 +134,17 @@ export function openReadModelDatabase(file: string, options: { readonly?: boolea
   return db;
 }
 
+/**
+ * Closes the file after a clean stop: the write-ahead log is copied into the database and truncated
+ * first (TRUNCATE waits for readers), so no -wal file of megabytes is left behind, even while another
+ * process (the worker) still has the database open and SQLite's own last-close checkpoint cannot run.
+ */
+export function closeReadModelDatabase(db: ReadModelDatabase): void {
+  if (!db.open) return;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
 function migrate(db: ReadModelDatabase): void {
   db.transaction(() => {
     db.exec(CHECKPOINTS);

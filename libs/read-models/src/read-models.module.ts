@@ -2,7 +2,7 @@ import { AppConfig } from '@app/config';
 import { EventStore } from '@app/event-store';
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Projector } from './projector';
-import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
+import { closeReadModelDatabase, openReadModelDatabase, ReadModelDatabase } from './read-model.database';
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
 import { ProcessTemplatesStore } from './process-templates/process-templates.store';
 import { PhaseBoardStore } from './phase-board/phase-board.store';
@@ -37,7 +37,14 @@ class ProjectorLifecycle implements OnModuleInit, OnApplicationShutdown {
  */
 @Global()
 @Module({})
-export class ReadModelsModule {
+export class ReadModelsModule implements OnApplicationShutdown {
+  constructor(@Inject(ReadModelConnection) private readonly connection: ReadModelConnection) {}
+
+  /** After the projector stopped (its hook runs first, the module's own last): checkpoint and close the file. */
+  onApplicationShutdown(): void {
+    closeReadModelDatabase(this.connection.db);
+  }
+
   static forRoot(options: { project: boolean }): DynamicModule {
     const connection = {
       provide: ReadModelConnection,

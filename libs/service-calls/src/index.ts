@@ -1,5 +1,6 @@
 export * from './service-calls.module';
 export * from './commands/service-call-command.processor';
+export * from './commands/service-call.repository';
 export * from './commands/open-service-call.command';
 export * from './commands/change-service-call.command';
 export * from './commands/tracking-code';
@@ -20,3 +21,7 @@ export * from './agents/register-agent.command';
 export * from './agents/register-agent.handler';
 export * from './agents/change-agent.command';
 export * from './agents/change-agent.handler';
+export * from './routing/assign-service-call.command';
+export * from './routing/assign-service-call.handler';
+export * from './routing/reroute-service-call.command';
+export * from './routing/reroute-service-call.handler';

@@ -5,6 +5,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ChangeServiceCallHandler } from './commands/change-service-call.handler';
 import { OpenServiceCallHandler } from './commands/open-service-call.handler';
 import { ServiceCallCommandProcessor } from './commands/service-call-command.processor';
+import { ServiceCallRepository } from './commands/service-call.repository';
 import { BuiltInTemplatesSeeder } from './process-templates/built-in-templates.seeder';
 import { DefineProcessTemplateHandler } from './process-templates/define-process-template.handler';
 import { ProcessTemplateCatalog } from './process-templates/process-template.catalog';
@@ -15,6 +16,8 @@ import { SlaPolicyCatalog } from './sla-policies/sla-policy.catalog';
 import { AgentRepository } from './agents/agent.repository';
 import { ChangeAgentHandler } from './agents/change-agent.handler';
 import { RegisterAgentHandler } from './agents/register-agent.handler';
+import { AssignServiceCallHandler } from './routing/assign-service-call.handler';
+import { RerouteServiceCallHandler } from './routing/reroute-service-call.handler';
 import * as fs from 'node:fs';
 
 /** The service-call write side, shared by the API and the worker: one command bus, one set of handlers. */
@@ -35,6 +38,7 @@ import * as fs from 'node:fs';
       },
     },
     ServiceCallCommandProcessor,
+    ServiceCallRepository,
     ProcessTemplateCatalog,
     OpenServiceCallHandler,
     ChangeServiceCallHandler,
@@ -49,8 +53,11 @@ import * as fs from 'node:fs';
     AgentRepository,
     RegisterAgentHandler,
     ChangeAgentHandler,
+    // a call and an agent's stream together: assignment (routing's and a manager's) and reroute
+    AssignServiceCallHandler,
+    RerouteServiceCallHandler,
   ],
-  exports: [EventStore, CqrsModule, ProcessTemplateCatalog, SlaPolicyCatalog, AgentRepository],
+  exports: [EventStore, CqrsModule, ProcessTemplateCatalog, SlaPolicyCatalog, AgentRepository, ServiceCallRepository],
 })
 export class ServiceCallsModule implements OnApplicationShutdown {
   constructor(@Inject(EventStore) private readonly store: EventStore) {}

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/workflow';
 import type { FoldedCall } from './folded-call';
-import { alerts } from './service-call.proxies';
+import type { ServiceCallActivities } from './service-call.activities';
 
 /**
  * Webhooks to the managers (a FAILED step; the SLA part's AT_RISK and BREACHED), sent as ordinary
@@ -12,9 +12,11 @@ export class AlertsPart {
   private readonly alertedFailures = new Set<string>(); // `<stepKey>#<attempt>` of the failed steps told (or being told) in this run
 
   /** @param processAlertWebhook false in runs of the releases before the process-alert webhook (they replay without it) */
+  /** @param send the alert activities (their timeout follows the webhook retry configuration) */
   constructor(
     private readonly call: FoldedCall,
     private readonly processAlertWebhook: boolean,
+    readonly send: Pick<ServiceCallActivities, 'sendSlaAlert' | 'sendProcessAlert'>,
   ) {}
 
   get size(): number {
@@ -44,7 +46,7 @@ export class AlertsPart {
         if (this.alertedFailures.has(key)) continue;
         this.alertedFailures.add(key);
         const failedAt = step.failedAt ?? call.updatedAt;
-        this.track(alerts.sendProcessAlert({ callId: this.call.callId, stepKey: step.key, attempt, failedAt }), 'process alert not sent', { stepKey: step.key });
+        this.track(this.send.sendProcessAlert({ callId: this.call.callId, stepKey: step.key, attempt, failedAt }), 'process alert not sent', { stepKey: step.key });
       }
     }
   }

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, Sinks } from '@temporalio/workflow';
-import type { ServiceCallState } from '@app/domain';
+import type { ServiceCallState, WebhookRetry } from '@app/domain';
 
 /** One event of the call's stream, as the dispatcher delivers it and as commands return it. */
 export interface CallEventMessage {
@@ -13,6 +13,8 @@ export interface ServiceCallWorkflowInput {
   callId: string;
   /** history events after which a run continues as new (default 2,000; tests use less) */
   historyLimit?: number;
+  /** how the worker retries webhook sends (its configuration); the alert activities' timeout follows from it (default: the defaults) */
+  webhookRetry?: WebhookRetry;
 }
 
 export const callEventSignal = defineSignal<[CallEventMessage]>('callEvent');

@@ -1,3 +1,4 @@
+import { webhookActivityTimeoutMs, WebhookRetry } from '@app/domain';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { FoldedCall } from './folded-call';
 import type { ProcessCommand, ServiceCallActivities } from './service-call.activities';
@@ -17,13 +18,18 @@ export const automation = proxyActivities<ServiceCallActivities>({
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [DOMAIN_ERROR_TYPE] },
 });
 
-// SLA alerts go to other systems (the webhook): retried with backoff. The outbound ledger takes a
-// send still running for a dead one only after its lease (webhook attempts x timeout + backoff, 167.5 s
-// by default): the activity's timeout must be longer, or a retry would wait on the first attempt's lease.
-export const alerts = proxyActivities<ServiceCallActivities>({
-  startToCloseTimeout: '4m',
-  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: [PERMANENT_SEND_ERROR_TYPE] },
-});
+/**
+ * Alerts go to other systems (the webhook): retried with backoff. The outbound ledger takes a send still
+ * running for a dead one only after its lease (derived from the webhook retry configuration): the
+ * activity's timeout is derived from the same definition, longer than the lease, or a retry would wait
+ * on the first attempt's lease.
+ */
+export function alertActivities(retry: WebhookRetry): ServiceCallActivities {
+  return proxyActivities<ServiceCallActivities>({
+    startToCloseTimeout: webhookActivityTimeoutMs(retry),
+    retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: [PERMANENT_SEND_ERROR_TYPE] },
+  });
+}
 
 /** Issues a command as the workflow and folds the events it answers with. */
 export async function issue(call: FoldedCall, command: ProcessCommand, idempotencyKey: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { InFlight } from './in-flight';
 import { slaAlertId } from './service-call.activities';
 import type { AlertsPart } from './service-call.alerts-part';
 import type { SlaTimerSinks } from './service-call.messages';
-import { alerts, issue } from './service-call.proxies';
+import { issue } from './service-call.proxies';
 
 // Tells the worker's SLA due timers when this call's next SLA moment is (not part of the history: no replay concerns).
 const { slaTimers: slaDueTimers } = proxySinks<SlaTimerSinks>();
@@ -92,7 +92,7 @@ export class SlaPart {
     const kind = action.kind as 'AT_RISK' | 'BREACHED';
     const alertId = slaAlertId(this.call.callId, action.target, kind, action.dueAt);
     const at = new Date(now).toISOString();
-    this.alerts.track(alerts.sendSlaAlert({ callId: this.call.callId, alertId, kind, target: action.target, dueAt: action.dueAt, at }), 'SLA alert not sent', {
+    this.alerts.track(this.alerts.send.sendSlaAlert({ callId: this.call.callId, alertId, kind, target: action.target, dueAt: action.dueAt, at }), 'SLA alert not sent', {
       alertId,
     });
   }

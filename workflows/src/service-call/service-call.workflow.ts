@@ -1,4 +1,4 @@
-import { isFinished } from '@app/domain';
+import { isFinished, WEBHOOK_RETRY_DEFAULTS } from '@app/domain';
 import { continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { FoldedCall } from './folded-call';
 import { InFlight } from './in-flight';
@@ -6,7 +6,7 @@ import { AlertsPart } from './service-call.alerts-part';
 import { callEventSignal, callStateQuery, ServiceCallWorkflowInput } from './service-call.messages';
 import { HISTORY_LIMIT, PATCHES } from './service-call.patches';
 import { ProcessPart } from './service-call.process';
-import { commands } from './service-call.proxies';
+import { alertActivities, commands } from './service-call.proxies';
 import { RoutingPart } from './service-call.routing-part';
 import { SlaPart } from './service-call.sla-part';
 
@@ -28,7 +28,7 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   const inFlight = new InFlight(() => call.version, () => call.touch());
   // what this run does depends on the release that started it (in this order: markers of its first task)
   const [slaTimers, routing, processAlertWebhook] = [patched(PATCHES.slaTimers), patched(PATCHES.routing), patched(PATCHES.processAlertWebhook)];
-  const alerts = new AlertsPart(call, processAlertWebhook);
+  const alerts = new AlertsPart(call, processAlertWebhook, alertActivities(input.webhookRetry ?? WEBHOOK_RETRY_DEFAULTS));
   const parts = { process: new ProcessPart(call, inFlight), routing: new RoutingPart(call, inFlight, routing), sla: new SlaPart(call, inFlight, alerts, slaTimers) };
   let loadedAtVersion = -1;
 

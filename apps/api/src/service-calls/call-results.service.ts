@@ -4,7 +4,6 @@ import { Projector } from '@app/read-models';
 import { ChangeServiceCallCommand, CommandResult } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { actorOf } from '../auth/caller.decorator';
 import { commandOptions } from './command-options';
 
 /**
@@ -21,20 +20,15 @@ export class CallResults {
     private readonly commandBus: CommandBus,
   ) {}
 
-  /** Runs a command on an existing call for an API caller and answers with the settled call. */
+  /** Runs a command on an existing call for an API caller (as their agent, for an AGENT key) and answers with the settled call. */
   async change(
     callId: string,
     command: Exclude<ServiceCallCommand, { type: 'OpenServiceCall' }>,
-    actor: string | ApiKey,
+    caller: ApiKey,
     expectedVersion?: number | null,
     idempotencyKey?: string | null,
   ): Promise<ServiceCall> {
-    // a caller with the AGENT role works as the agent its key stands for (the key's name)
-    const options =
-      typeof actor === 'string'
-        ? commandOptions(actor, expectedVersion, idempotencyKey)
-        : commandOptions(actorOf(actor), expectedVersion, idempotencyKey, actor.role === 'AGENT' ? actor.name : undefined);
-    const result: CommandResult = await this.commandBus.execute(new ChangeServiceCallCommand(callId, command, options));
+    const result: CommandResult = await this.commandBus.execute(new ChangeServiceCallCommand(callId, command, commandOptions(caller, expectedVersion, idempotencyKey)));
     return this.settle(result);
   }
 

@@ -1,6 +1,6 @@
-import { callExists, DomainError, findStep, foldServiceCall, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
+import { DomainError, findStep, serviceCallStreamId, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
-import { ChangeServiceCallCommand, ConcurrentChangeError } from '@app/service-calls';
+import { ChangeServiceCallCommand, ConcurrentChangeError, ServiceCallRepository } from '@app/service-calls';
 import { WebhookSender } from '@app/outbound';
 import { CallEventMessage, DOMAIN_ERROR_TYPE, ProcessCommand, ServiceCallActivities, SlaAlertInput } from '@app/workflows';
 import { Injectable, Optional } from '@nestjs/common';
@@ -18,6 +18,7 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly store: EventStore,
+    private readonly calls: ServiceCallRepository,
     private readonly actions: AutomatedActionRegistry,
     private readonly router: CallRouter,
     private readonly supervisor: RoutingSupervisor,
@@ -44,8 +45,8 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
     // unknown here means no retry can help: the step FAILS at once with this message
     const action = this.actions.get(input.action);
     if (!action) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `unknown action ${input.action}`, nonRetryable: true });
-    const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(input.callId)));
-    if (!callExists(call)) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${input.callId} not found`, nonRetryable: true });
+    const call = await this.calls.load(input.callId);
+    if (!call) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${input.callId} not found`, nonRetryable: true });
     const attempt = input.attempt ?? 1;
     const outcome = await action.run(call, input.stepKey, { attempt, idempotencyKey: `${input.callId}:${input.stepKey}#${attempt}` });
     return { outcome };
@@ -53,14 +54,14 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
 
   async sendSlaAlert(input: SlaAlertInput): Promise<{ outcome: string }> {
     if (!this.webhooks?.configured) return { outcome: 'NO_GATEWAY' };
-    const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(input.callId)));
-    const about = callExists(call)
+    const call = await this.calls.load(input.callId);
+    const about = call
       ? { trackingCode: call.trackingCode, category: call.category, priority: call.priority, summary: call.summary, assignee: call.assignee ?? null }
       : {};
     // `at` as recorded in the call: the same body whoever sends the alert first (the workflow, or the
     // worker's SLA due timers), which the ledger requires of one alert id
-    const recorded = callExists(call)
-      ? call.slaEvents?.find((r) => r.kind === input.kind && r.target === input.target && r.dueAt === input.dueAt)
+    const recorded = call
+      ? call.slaEvents.find((r) => r.kind === input.kind && r.target === input.target && r.dueAt === input.dueAt)
       : undefined;
     const at = recorded?.at ?? input.at;
     // the ledger sends each alert id once; a PermanentSendError (receiver said 4xx) is not retried by the workflow
@@ -74,9 +75,9 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
 
   async sendProcessAlert(input: { callId: string; stepKey: string; attempt: number; failedAt: string }): Promise<{ outcome: string }> {
     if (!this.webhooks?.configured) return { outcome: 'NO_GATEWAY' };
-    const events = await this.store.readStream(serviceCallStreamId(input.callId));
-    const call = foldServiceCall(events);
-    if (!callExists(call)) return { outcome: 'NO_CALL' };
+    const found = await this.calls.loadWithEvents(input.callId);
+    if (!found) return { outcome: 'NO_CALL' };
+    const { call, events } = found;
     const { phase, step } = findStep(call, input.stepKey);
     // the failure as the stream recorded it: the same body however often, and whenever, this runs
     const failed = events.find((e) => e.type === 'StepFailed' && e.data.stepKey === step.key && e.data.at === input.failedAt);

@@ -1,6 +1,6 @@
-import { callExists, Channel, ContactPurpose, foldServiceCall, ServiceCall, serviceCallStreamId } from '@app/domain';
-import { EventStore } from '@app/event-store';
+import { Channel, ContactPurpose, ServiceCall } from '@app/domain';
 import { ContactGateway, ContactPurpose as OutboundPurpose, WebhookSender } from '@app/outbound';
+import { ServiceCallRepository } from '@app/service-calls';
 import { AftercareActivities, DOMAIN_ERROR_TYPE } from '@app/workflows';
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
@@ -31,7 +31,7 @@ export function contactText(call: ServiceCall, purpose: ContactPurpose): { subje
 @Injectable()
 export class AftercareActivitiesService implements AftercareActivities {
   constructor(
-    private readonly store: EventStore,
+    private readonly calls: ServiceCallRepository,
     private readonly contacts: ContactGateway,
     private readonly webhooks: WebhookSender,
   ) {}
@@ -83,8 +83,8 @@ export class AftercareActivitiesService implements AftercareActivities {
   }
 
   private async callOf(callId: string): Promise<ServiceCall> {
-    const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
-    if (!callExists(call)) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${callId} not found`, nonRetryable: true });
+    const call = await this.calls.load(callId);
+    if (!call) throw ApplicationFailure.create({ type: DOMAIN_ERROR_TYPE, message: `call ${callId} not found`, nonRetryable: true });
     return call;
   }
 

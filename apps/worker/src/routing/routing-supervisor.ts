@@ -1,19 +1,7 @@
-import {
-  activeAbsence,
-  Agent,
-  AGENT_STREAM_PREFIX,
-  callbackWindowState,
-  callExists,
-  foldServiceCall,
-  isOpen,
-  nextOpening,
-  ROUTING_ACTOR,
-  serveQueue,
-  serviceCallStreamId,
-} from '@app/domain';
-import { EventStore, RecordedEvent } from '@app/event-store';
+import { activeAbsence, Agent, AGENT_STREAM_PREFIX, callbackWindowState, isFinished, isOpen, nextOpening, ROUTING_ACTOR, serveQueue, ServiceCall } from '@app/domain';
+import { RecordedEvent } from '@app/event-store';
 import { AgentsStore, PROJECTOR_CHECKPOINT, ReadModelConnection, readCheckpoint, RoutingQueueStore, ServiceCallSummariesStore } from '@app/read-models';
-import { AgentRepository, ChangeServiceCallCommand } from '@app/service-calls';
+import { ChangeServiceCallCommand, ServiceCallRepository } from '@app/service-calls';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CallRouter } from './call-router';
@@ -23,7 +11,6 @@ import { WakeableSleep } from '../shared/wakeable-sleep';
 const MAX_IDLE_MS = 30_000;
 /** How long a look waits for the read models to show the event that triggered it. */
 const READ_MODEL_WAIT_MS = 2_000;
-const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
 
 /** Call events after which the queue may be served: a call started waiting, or asked for a callback. */
 const QUEUE_EVENTS = new Set(['CallQueued', 'CallbackRequested', 'CallUnassigned']);
@@ -58,11 +45,10 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     private readonly router: CallRouter,
     private readonly agentsStore: AgentsStore,
     private readonly queue: RoutingQueueStore,
-    private readonly agents: AgentRepository,
+    private readonly calls: ServiceCallRepository,
     private readonly commandBus: CommandBus,
-    private readonly store: EventStore,
     private readonly readModels: ReadModelConnection,
-    private readonly calls: ServiceCallSummariesStore,
+    private readonly summaries: ServiceCallSummariesStore,
   ) {
     router.onOlderCallsServable = () => this.capacityChanged();
   }
@@ -150,28 +136,32 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   /**
    * Repairs what no event asks for: an agent still holding a finished call (a release lost in a crash,
    * or a call whose workflow predates routing) gets the slot back, and an open call routing never saw
-   * (opened before any agent existed, or before routing was released) joins the queue.
+   * (opened before any agent existed, or before routing was released) joins the queue. A call whose
+   * routing round began less than `unroutedAfterMs` ago (opened, taken off an absent agent, reopened)
+   * is left to its own workflow, which is about to route it with the round's own trigger.
    */
   private async sweep(now: Date): Promise<void> {
     const agents = this.agentsStore.all();
     if (agents.length === 0) return;
     for (const agent of agents) {
       if (agent.openCalls.length === 0) continue;
-      const statuses = this.calls.statuses(agent.openCalls);
+      const statuses = this.summaries.statuses(agent.openCalls);
       for (const callId of agent.openCalls) {
-        if (FINISHED.has(statuses.get(callId) ?? '')) await this.router.release(agent.id, callId, 'call finished');
+        if (isFinished({ status: statuses.get(callId) ?? '' })) await this.router.release(agent.id, callId, 'call finished');
       }
     }
     const before = new Date(now.getTime() - this.timing.unroutedAfterMs).toISOString();
-    for (const callId of this.calls.unroutedOpenCalls(before)) {
+    for (const callId of this.summaries.unroutedOpenCalls(before)) {
       await this.router.exclusive(async () => {
-        const state = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
-        if (!callExists(state) || state.assignee || state.queuedAt || FINISHED.has(state.status)) return;
+        const found = await this.calls.loadWithEvents(callId);
+        if (!found) return;
+        const { call, events } = found;
+        if (call.assignee || call.queuedAt || isFinished(call) || roundStartedAt(call, events) >= before) return;
         await this.commandBus.execute(
           new ChangeServiceCallCommand(
             callId,
             { type: 'QueueServiceCall', data: { reasons: ['not-routed-when-opened'] } },
-            { actor: ROUTING_ACTOR, idempotencyKey: `queue:${state.routingRound ?? 1}`, expectedVersion: state.version },
+            { actor: ROUTING_ACTOR, idempotencyKey: `queue:${call.routingRound ?? 1}`, expectedVersion: call.version },
           ),
         );
       }).catch((error: unknown) => this.logger.warn(`call ${callId} not queued by the sweep (next sweep tries again): ${String(error)}`));
@@ -185,9 +175,9 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     await this.router.exclusive(async () => {
       const { assignments } = serveQueue(waiting, this.router.candidates(), now);
       for (const { callId } of assignments) {
-        const state = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
-        if (!callExists(state) || state.assignee || !state.queuedAt) continue;
-        const round = state.routingRound ?? 1;
+        const state = await this.calls.load(callId);
+        if (!state || state.assignee || !state.queuedAt) continue;
+        const round = state.routingRound;
         // routed again against the loads as they are now (the plan above counted on its own picks)
         const placed = await this.router.place(state, {
           actor: ROUTING_ACTOR,
@@ -224,6 +214,12 @@ export class RoutingSupervisor implements OnApplicationShutdown {
     const deadline = Date.now() + READ_MODEL_WAIT_MS;
     while (readCheckpoint(this.readModels.db, PROJECTOR_CHECKPOINT) < position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** When the call's current routing round began: its opening, or its last CallUnassigned or reopening. */
+function roundStartedAt(call: ServiceCall, events: readonly RecordedEvent[]): string {
+  const started = events.filter((e) => e.type === 'CallUnassigned' || e.type === 'ServiceCallReopened').at(-1);
+  return started ? String(started.data.at) : call.openedAt;
 }
 
 /** When the agent's working hours next begin (now, when they are at work). */

@@ -7,7 +7,7 @@ import { AppConfig } from '@app/config';
 import { serviceCallStreamId, slaRecordCommand, slaRecordKey } from '@app/domain';
 import { EventStore } from '@app/event-store';
 import { verifyWebhookSignature } from '@app/outbound';
-import { ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallCommand } from '@app/service-calls';
+import { ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallCommand, ServiceCallRepository } from '@app/service-calls';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
@@ -44,7 +44,7 @@ beforeAll(async () => {
 }, 60_000);
 
 // a fresh set of timers per test, as a new worker has
-beforeEach(() => (timers = new SlaDueTimers(store, activities)));
+beforeEach(() => (timers = new SlaDueTimers(app.get(ServiceCallRepository), activities)));
 afterEach(() => timers.onApplicationShutdown());
 
 afterAll(async () => {

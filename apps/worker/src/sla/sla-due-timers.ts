@@ -1,5 +1,5 @@
-import { callExists, foldServiceCall, serviceCallStreamId, slaActions, slaRecordCommand, slaRecordKey } from '@app/domain';
-import { EventStore } from '@app/event-store';
+import { slaActions, slaRecordCommand, slaRecordKey } from '@app/domain';
+import { ServiceCallRepository } from '@app/service-calls';
 import { slaAlertId, SlaTimerSinks } from '@app/workflows';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectedSinks } from '@temporalio/worker';
@@ -32,7 +32,7 @@ export class SlaDueTimers implements OnApplicationShutdown {
   private stopped = false;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly calls: ServiceCallRepository,
     private readonly activities: ServiceCallActivitiesService,
   ) {}
 
@@ -63,8 +63,8 @@ export class SlaDueTimers implements OnApplicationShutdown {
     if (this.timers.get(callId)?.at === at) this.timers.delete(callId);
     if (this.stopped) return;
     try {
-      const call = foldServiceCall(await this.store.readStream(serviceCallStreamId(callId)));
-      if (!callExists(call)) return;
+      const call = await this.calls.load(callId);
+      if (!call) return;
       const now = new Date();
       const { record, nextAt } = slaActions(call, now);
       for (const action of record) {

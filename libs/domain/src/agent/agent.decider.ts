@@ -1,5 +1,7 @@
-import { AGENT_AVAILABILITIES, AgentAbsence, RoutingCandidate } from '../routing/routing.types';
+import { activeAbsence } from '../routing/absence';
+import { AGENT_AVAILABILITIES, RoutingCandidate } from '../routing/routing.types';
 import { ConflictError, NotFoundError } from '../shared/domain-error';
+import { exhaustive } from '../shared/exhaustive';
 import { LIMITS, oneOf, requiredText } from '../shared/validation';
 import { AgentCommand, AgentCommandContext } from './agent.commands';
 import { AgentEvent } from './agent.events';
@@ -11,7 +13,7 @@ import { validateAbsenceInput, validateAgentInput, validateAgentUpdate } from '.
  * ConflictError with the agent's version); a command that would change nothing returns [] (so a
  * repeated takeCall, releaseCall or availability change is harmless).
  */
-export function decideAgent(state: AgentState, command: AgentCommand, ctx: AgentCommandContext): AgentEvent[] {
+export function decideAgent(command: AgentCommand, state: AgentState, ctx: AgentCommandContext): AgentEvent[] {
   const at = ctx.now.toISOString();
   const by = ctx.actor;
   if (command.type === 'RegisterAgent') {
@@ -110,21 +112,6 @@ export function foldAgent(events: readonly { type: string; data: unknown }[]): A
   return events.reduce<AgentState>((state, event) => evolveAgent(state, event as AgentEvent), initialAgentState);
 }
 
-/** The absence in force at `now` (not cancelled, from <= now < to); the earliest-ending one when several overlap. */
-export function activeAbsence(agent: Pick<Agent, 'absences'>, now: Date): AgentAbsence | undefined {
-  const t = now.getTime();
-  let found: AgentAbsence | undefined;
-  for (const absence of agent.absences) {
-    if (absence.cancelledAt !== null || Date.parse(absence.from) > t || Date.parse(absence.to) <= t) continue;
-    if (!found || absence.to < found.to) found = absence;
-  }
-  return found;
-}
-
-export function isAbsentAt(agent: Pick<Agent, 'absences'>, now: Date): boolean {
-  return activeAbsence(agent, now) !== undefined;
-}
-
 /** Open calls / capacity (0 for an idle agent; above 1 only after a manager's override). */
 export function agentLoadRatio(agent: Pick<Agent, 'openCalls' | 'capacity'>): number {
   return agent.openCalls.length / agent.capacity;
@@ -150,8 +137,4 @@ export function routingCandidateOf(agent: Agent): RoutingCandidate {
 /** Only what differs from the agent as it is, so a resent update appends nothing. */
 function changedFields(agent: Agent, changes: Partial<AgentProfile>): Partial<AgentProfile> {
   return Object.fromEntries(Object.entries(changes).filter(([key, value]) => JSON.stringify(agent[key as keyof AgentProfile]) !== JSON.stringify(value)));
-}
-
-function exhaustive(value: never): never {
-  throw new Error(`unhandled: ${JSON.stringify(value)}`);
 }

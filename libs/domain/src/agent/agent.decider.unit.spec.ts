@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/domain-error';
 import { specLanguage } from '../testing/given-when-then';
 import { AgentCommand, AgentCommandContext } from './agent.commands';
-import { activeAbsence, agentLoadRatio, decideAgent, evolveAgent, foldAgent, isAbsentAt, routingCandidateOf } from './agent.decider';
+import { activeAbsence, isAbsentAt } from '../routing/absence';
+import { agentLoadRatio, decideAgent, evolveAgent, foldAgent, routingCandidateOf } from './agent.decider';
 import { AgentEvent } from './agent.events';
 import { Agent, agentExists, AgentState } from './agent.types';
 
@@ -227,7 +228,7 @@ describe('agent decider: load (takeCall, releaseCall)', () => {
             type === 'TakeCall' ? { type, data: { callId: `c${callId}` } } : { type, data: { callId: `c${callId}`, reason: 'done' } };
           let events: AgentEvent[] = [];
           try {
-            events = decideAgent(state, command, wf);
+            events = decideAgent(command, state, wf);
           } catch (error) {
             // the only refusal here is a full agent
             expect(error).toBeInstanceOf(ConflictError);

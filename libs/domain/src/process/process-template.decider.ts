@@ -29,16 +29,13 @@ export const processTemplateStreamId = (key: string): string => `${PROCESS_TEMPL
 export const normaliseCategory = (category: string): string => category.trim().toLowerCase();
 export const categoryProcessStreamId = (category: string): string => `${CATEGORY_PROCESS_STREAM_PREFIX}${normaliseCategory(category)}`;
 
-/** Who defines the built-in templates at start-up. */
-export const SYSTEM_ACTOR = 'system';
-
 /**
  * Defines the next version of a template. `latestVersion` is the version the template's stream is at
  * (0: the key is new); the caller appends expecting exactly that version.
  */
 export function defineProcessTemplate(
-  latestVersion: number,
   definition: ProcessTemplateDefinition,
+  latestVersion: number,
   ctx: { now: Date; actor: string },
 ): ProcessTemplateDefined {
   if (!Number.isInteger(latestVersion) || latestVersion < 0) throw new RangeError(`latestVersion must be a non-negative integer, got ${latestVersion}`);
@@ -57,9 +54,8 @@ export function processTemplateOf(event: ProcessTemplateDefined['data']): Proces
  * already has changes nothing.
  */
 export function setCategoryProcess(
-  current: string | undefined,
   mapping: { category: string; processKey: string },
-  templateExists: boolean,
+  { current, templateExists }: { current: string | undefined; templateExists: boolean },
   ctx: { now: Date; actor: string },
 ): CategoryProcessSet[] {
   if (!templateExists) throw new ValidationError('processKey', `unknown process template "${mapping.processKey}"`);

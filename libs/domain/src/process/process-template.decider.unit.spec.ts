@@ -10,16 +10,16 @@ describe('defineProcessTemplate', () => {
 
   it('makes version 1 of a new key and the next version of an existing one', () => {
     const definition = validateProcessTemplateInput(repair());
-    expect(defineProcessTemplate(0, definition, ctx)).toEqual({
+    expect(defineProcessTemplate(definition, 0, ctx)).toEqual({
       type: 'ProcessTemplateDefined',
       data: { ...definition, version: 1, definedBy: 'apikey:boss', at: '2025-03-10T09:30:00.000Z' },
     });
-    expect(defineProcessTemplate(4, definition, ctx).data.version).toBe(5);
+    expect(defineProcessTemplate(definition, 4, ctx).data.version).toBe(5);
   });
 
   it('the stored template carries when and by whom it was defined', () => {
     const definition = validateProcessTemplateInput(repair());
-    expect(processTemplateOf(defineProcessTemplate(1, definition, ctx).data)).toEqual({
+    expect(processTemplateOf(defineProcessTemplate(definition, 1, ctx).data)).toEqual({
       ...definition,
       version: 2,
       createdAt: '2025-03-10T09:30:00.000Z',
@@ -29,8 +29,8 @@ describe('defineProcessTemplate', () => {
 
   it('refuses a nonsensical latest version', () => {
     const definition = validateProcessTemplateInput(repair());
-    expect(() => defineProcessTemplate(-1, definition, ctx)).toThrow(RangeError);
-    expect(() => defineProcessTemplate(1.5, definition, ctx)).toThrow(RangeError);
+    expect(() => defineProcessTemplate(definition, -1, ctx)).toThrow(RangeError);
+    expect(() => defineProcessTemplate(definition, 1.5, ctx)).toThrow(RangeError);
   });
 });
 
@@ -38,18 +38,18 @@ describe('setCategoryProcess', () => {
   const ctx = { now: new Date('2025-03-10T09:30:00Z'), actor: 'apikey:boss' };
 
   it('maps a category to an existing template', () => {
-    expect(setCategoryProcess(undefined, { category: 'Billing', processKey: 'device-repair' }, true, ctx)).toEqual([
+    expect(setCategoryProcess({ category: 'Billing', processKey: 'device-repair' }, { current: undefined, templateExists: true }, ctx)).toEqual([
       { type: 'CategoryProcessSet', data: { category: 'Billing', processKey: 'device-repair', by: 'apikey:boss', at: '2025-03-10T09:30:00.000Z' } },
     ]);
-    expect(setCategoryProcess('standard-complaint', { category: 'billing', processKey: 'device-repair' }, true, ctx)).toHaveLength(1);
+    expect(setCategoryProcess({ category: 'billing', processKey: 'device-repair' }, { current: 'standard-complaint', templateExists: true }, ctx)).toHaveLength(1);
   });
 
   it('setting the mapping it already has changes nothing', () => {
-    expect(setCategoryProcess('device-repair', { category: 'billing', processKey: 'device-repair' }, true, ctx)).toEqual([]);
+    expect(setCategoryProcess({ category: 'billing', processKey: 'device-repair' }, { current: 'device-repair', templateExists: true }, ctx)).toEqual([]);
   });
 
   it('refuses an unknown template, a blank category or key', () => {
-    expect(() => setCategoryProcess(undefined, { category: 'billing', processKey: 'nope' }, false, ctx)).toThrow(
+    expect(() => setCategoryProcess({ category: 'billing', processKey: 'nope' }, { current: undefined, templateExists: false }, ctx)).toThrow(
       expect.objectContaining({ field: 'processKey', message: 'unknown process template "nope"' }),
     );
     expect(() => validateCategoryProcess({ category: '  ', processKey: 'x' })).toThrow(expect.objectContaining({ field: 'category' }));

@@ -2,7 +2,8 @@ import { normaliseCategory } from '../process/process-template.decider';
 import { isOpen } from '../sla/business-clock';
 import { BusinessHours, minuteOfTime, Weekday, WEEKDAYS } from '../sla/business-hours';
 import { weekdayOfDay, zoneOffsetMs } from '../sla/time-zone';
-import { AgentAbsence, RoutingCandidate, RoutingDecision, RoutingRequest, RoutingScore } from './routing.types';
+import { isAbsentAt } from './absence';
+import { RoutingCandidate, RoutingDecision, RoutingRequest, RoutingScore } from './routing.types';
 
 /**
  * The routing policy (issue 5, item 2): which agents may take a call, and which of them gets it.
@@ -118,18 +119,6 @@ class RoutingClock {
   }
 }
 
-/** The absence covering `now` ([from, to), cancelled ones ignored), if any. */
-export function absenceAt(absences: readonly AgentAbsence[], now: Date): AgentAbsence | undefined {
-  return absenceAtMs(absences, now.getTime());
-}
-
-function absenceAtMs(absences: readonly AgentAbsence[], ms: number): AgentAbsence | undefined {
-  for (const absence of absences) {
-    if (absence.cancelledAt === null && Date.parse(absence.from) <= ms && ms < Date.parse(absence.to)) return absence;
-  }
-  return undefined;
-}
-
 function coversRegion(candidate: RoutingCandidate, region: string | null): boolean {
   if (region === null) return true;
   for (const r of candidate.regions) {
@@ -173,7 +162,7 @@ function evaluate(req: PreparedRequest, c: RoutingCandidate, clock: RoutingClock
   if (!holdsRole(c, req.role)) return 'role';
   if (c.availability !== 'AVAILABLE') return 'availability';
   if (!(c.openCalls < c.capacity)) return 'capacity';
-  if (c.absences.length > 0 && absenceAtMs(c.absences, clock.ms) !== undefined) return 'absent';
+  if (c.absences.length > 0 && isAbsentAt(c, clock.now)) return 'absent';
   if (!clock.open(c.workingHours)) return 'working-hours';
   return level;
 }

@@ -54,6 +54,12 @@ export type ServiceCallCommand =
   | { type: 'ResolveServiceCall'; data: { resolution?: ResolutionInput } }
   | { type: 'RecordResolution'; data: { resolution: ResolutionInput } }
   | { type: 'WaitForCustomer'; data: { reason: string } }
+  /** the customer answered a call WAITING_ON_CUSTOMER (recorded as CustomerResponded) */
+  | { type: 'RecordCustomerResponse'; data: Record<string, never> }
+  /**
+   * @deprecated the old name of RecordCustomerResponse (it is the event's name); decided the same.
+   * Kept only while tests in workflows/ still send it; remove once they send RecordCustomerResponse.
+   */
   | { type: 'CustomerResponded'; data: Record<string, never> }
   | { type: 'EscalateServiceCall'; data: { reason: string } }
   | { type: 'RecordFeedback'; data: { feedback: FeedbackInput } }
@@ -92,7 +98,3 @@ export interface AssignServiceCallData {
 /** As clients send them: checked by the decider (loosely typed on purpose). */
 export type ResolutionInput = { [K in keyof ResolutionDetails]?: unknown };
 export type FeedbackInput = { [K in keyof FeedbackDetails]?: unknown };
-
-export const WORKFLOW_ACTOR = 'workflow';
-/** the worker's router when it serves the queue or takes calls off an absent agent (its events go to the call's workflow) */
-export const ROUTING_ACTOR = 'routing';

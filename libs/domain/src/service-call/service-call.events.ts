@@ -65,42 +65,6 @@ export type ServiceCallEvent =
   | { type: 'CallbackStepCreated'; data: { phaseKey: string; stepKey: string; name: string; agentId: string; phone: string; at: string } };
 
 export type ServiceCallEventType = ServiceCallEvent['type'];
-export const SERVICE_CALL_EVENT_TYPES: readonly ServiceCallEventType[] = [
-  'ServiceCallOpened',
-  'PhaseStarted',
-  'StepReady',
-  'StepStarted',
-  'StepCompleted',
-  'StepSkipped',
-  'StepFailed',
-  'StepRetried',
-  'PhaseCompleted',
-  'ServiceCallResolved',
-  'NoteAdded',
-  'PhaseSkipped',
-  'WaitingForCustomer',
-  'CustomerResponded',
-  'ServiceCallEscalated',
-  'ResolutionRecorded',
-  'FeedbackRecorded',
-  'ServiceCallClosed',
-  'ServiceCallReopened',
-  'ContactScheduled',
-  'CustomerContacted',
-  'SlaAtRisk',
-  'SlaBreached',
-  'SlaMet',
-  'CallAssigned',
-  'CallUnassigned',
-  'CallQueued',
-  'CallbackRequested',
-  'CallbackStepCreated',
-];
-
-export function isServiceCallEvent(event: { type: string }): event is ServiceCallEvent {
-  return (SERVICE_CALL_EVENT_TYPES as readonly string[]).includes(event.type);
-}
-
 export const SERVICE_CALL_STREAM_PREFIX = 'ServiceCall-';
 export const serviceCallStreamId = (callId: string): string => `${SERVICE_CALL_STREAM_PREFIX}${callId}`;
 export const callIdOfStream = (streamId: string): string | undefined =>

@@ -2,11 +2,12 @@ import { isStepDone } from '../process/process-plan';
 import { validateCallbackRequest } from '../routing/callback';
 import { routeCall } from '../routing/routing-policy';
 import { RoutingCandidate, RoutingRequest } from '../routing/routing.types';
-import { ConflictError, ValidationError } from '../shared/domain-error';
+import { ROUTING_ACTOR, WORKFLOW_ACTOR } from '../shared/actors';
+import { ConflictError, ForbiddenError, ValidationError } from '../shared/domain-error';
 import { LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
-import { CommandContext, ROUTING_ACTOR, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
+import { CommandContext, ServiceCallCommand } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
-import { AssignmentTrigger, ServiceCall, UNASSIGN_TRIGGERS } from './service-call.types';
+import { AssignmentTrigger, isFinished, ServiceCall, UNASSIGN_TRIGGERS } from './service-call.types';
 
 /**
  * The routing side of a service call: who holds it (CallAssigned / CallUnassigned), whether it waits
@@ -16,11 +17,9 @@ import { AssignmentTrigger, ServiceCall, UNASSIGN_TRIGGERS } from './service-cal
  */
 
 type RoutingCommand = Extract<ServiceCallCommand, { type: 'AssignServiceCall' | 'UnassignServiceCall' | 'QueueServiceCall' | 'RequestCallback' }>;
-export const ROUTING_COMMANDS: ReadonlySet<ServiceCallCommand['type']> = new Set(['AssignServiceCall', 'UnassignServiceCall', 'QueueServiceCall', 'RequestCallback']);
 
 /** Channels on which a customer waits on the line: only they can ask to be called back. */
 const VOICE_CHANNELS = new Set(['PHONE', 'CALLBACK']);
-const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
 export const CALLBACK_STEP = { key: 'call-back', name: 'Call the customer back' } as const;
 
 export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
@@ -30,7 +29,7 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
       const { agentId, trigger, reasons = [], runnerUp = null, steps = [] } = command.data;
       const reason = optionalText('reason', command.data.reason, LIMITS.outcome);
       const automatic = trigger !== 'MANUAL';
-      if (automatic && ctx.actor !== WORKFLOW_ACTOR && ctx.actor !== ROUTING_ACTOR) throw new ConflictError('only routing assigns calls automatically', call.version);
+      if (automatic && !isRouting(ctx.actor)) throw new ForbiddenError('only routing assigns calls automatically');
       requiredText('agentId', agentId, LIMITS.key);
       // routing repeating itself for an agent who already holds the call changes nothing
       if (automatic && call.assignee === agentId) return [];
@@ -75,7 +74,7 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
       const trigger = oneOf('trigger', command.data.trigger, UNASSIGN_TRIGGERS);
       const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
       // someone else holds it by now (or nobody), or the call is over: nothing to take away
-      if (FINISHED.has(call.status) || !call.assignee || call.assignee !== command.data.expectedAgentId) return [];
+      if (isFinished(call) || !call.assignee || call.assignee !== command.data.expectedAgentId) return [];
       return [
         {
           type: 'CallUnassigned',
@@ -84,7 +83,7 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
       ];
     }
     case 'QueueServiceCall': {
-      if (ctx.actor !== WORKFLOW_ACTOR && ctx.actor !== ROUTING_ACTOR) throw new ConflictError('only routing queues calls', call.version);
+      if (!isRouting(ctx.actor)) throw new ForbiddenError('only routing queues calls');
       if (call.assignee || call.queuedAt) return [];
       return [{ type: 'CallQueued', data: { reasons: command.data.reasons, by: ctx.actor, at } }];
     }
@@ -99,6 +98,11 @@ export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: C
   }
 }
 
+/** The routing (the workflow's router or the worker's) works calls automatically; nobody else may. */
+function isRouting(actor: string): boolean {
+  return actor === WORKFLOW_ACTOR || actor === ROUTING_ACTOR;
+}
+
 /** The routing events' effect on the call (called by evolve). */
 export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): ServiceCall {
   switch (event.type) {
@@ -108,7 +112,7 @@ export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): Servi
       return {
         ...next,
         assignee: agentId,
-        assignments: [...(next.assignments ?? []), { agentId, previousAgentId, trigger, automatic, reasons, runnerUp, ...(reason ? { reason } : {}), by, at }],
+        assignments: [...next.assignments, { agentId, previousAgentId, trigger, automatic, reasons, runnerUp, ...(reason ? { reason } : {}), by, at }],
         queuedAt: undefined,
         queueReasons: undefined,
         preferredAgentId: undefined,
@@ -123,7 +127,7 @@ export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): Servi
     case 'CallUnassigned':
       return {
         ...withoutAssignee(next, event.data.agentId),
-        routingRound: (next.routingRound ?? 1) + 1,
+        routingRound: next.routingRound + 1,
         routingTrigger: event.data.trigger,
         routingExcluded: [event.data.agentId],
         unassignedFrom: event.data.agentId,
@@ -171,11 +175,11 @@ export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): Servi
 
 /** A reopened call goes back to work: its agent released it at resolution, so routing runs again, preferring them. */
 export function reopenRouting(call: ServiceCall): ServiceCall {
-  if (!call.assignee && !call.assignments?.length) return call;
+  if (!call.assignee && call.assignments.length === 0) return call;
   const previous = call.assignee;
   return {
     ...withoutAssignee(call, previous),
-    routingRound: (call.routingRound ?? 1) + 1,
+    routingRound: call.routingRound + 1,
     routingTrigger: 'REOPENED',
     routingExcluded: undefined,
     ...(previous ? { unassignedFrom: previous } : {}),
@@ -207,9 +211,8 @@ export type RoutingAction =
  * the queue is then served as agents free up). A finished call's agent releases it (their capacity).
  */
 export function nextRoutingAction(call: ServiceCall): RoutingAction | null {
-  const round = call.routingRound ?? 1;
-  const finished = call.status === 'RESOLVED' || call.status === 'CLOSED' || call.status === 'CANCELLED';
-  if (finished) return call.assignee ? { kind: 'ReleaseAgent', round, agentId: call.assignee } : null;
+  const round = call.routingRound;
+  if (isFinished(call)) return call.assignee ? { kind: 'ReleaseAgent', round, agentId: call.assignee } : null;
   if (call.assignee || call.queuedAt) return null;
   return { kind: 'RouteCall', round, trigger: call.routingTrigger ?? 'OPENED', request: routingRequestOf(call) };
 }

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { ProcessTemplate } from '../process/process-template';
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
+import { WORKFLOW_ACTOR } from '../shared/actors';
 import { ConflictError, ForbiddenError, ValidationError } from '../shared/domain-error';
-import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
-import { decide, evolve, foldServiceCall } from './service-call.decider';
+import { CommandContext, ServiceCallCommand } from './service-call.commands';
+import { decide } from './service-call.decider';
+import { evolve, foldServiceCall } from './service-call.evolve';
 import { ServiceCallEvent } from './service-call.events';
 import { callSpecs } from '../testing/call-given-when-then';
 import { LIMITS } from '../shared/validation';
@@ -98,7 +100,7 @@ describe('assigning a call', () => {
   });
 
   it('only the workflow assigns automatically; a manager assigns MANUAL, with a note', () => {
-    given(opened()).when(assign('anna'), manager).thenThrows(ConflictError, { code: 'CONFLICT', message: /only routing/ });
+    given(opened()).when(assign('anna'), manager).thenThrows(ForbiddenError, { code: 'FORBIDDEN', message: /only routing/ });
     given(opened(), assigned('anna'))
       .when(assign('ben', { trigger: 'MANUAL', reason: 'knows the customer' }), manager)
       .then([
@@ -258,7 +260,7 @@ describe('queueing a call', () => {
     given(opened()).when(queue(['no-eligible-agent', 'agents:3']), workflow).then([{ type: 'CallQueued', data: { reasons: ['no-eligible-agent', 'agents:3'], by: WORKFLOW_ACTOR, at } }]);
     given(opened(), queued()).when(queue(), workflow).then([]);
     given(opened(), assigned('anna')).when(queue(), workflow).then([]);
-    given(opened()).when(queue(), manager).thenThrows(ConflictError, { code: 'CONFLICT', message: /only routing/ });
+    given(opened()).when(queue(), manager).thenThrows(ForbiddenError, { code: 'FORBIDDEN', message: /only routing/ });
   });
 
   it('a queued call shows since when and why, and routing leaves it to the queue', () => {
@@ -312,7 +314,7 @@ describe('reopening makes the call routable again', () => {
 
   it('a call that never had an agent keeps its round (it is still routed, as before)', () => {
     const call = fold(opened(), resolved(), reopened());
-    expect(call.routingRound).toBeUndefined();
+    expect(call.routingRound).toBe(1);
     expect(nextRoutingAction(call)).toMatchObject({ kind: 'RouteCall', round: 1, trigger: 'OPENED' });
   });
 });

@@ -1,8 +1,10 @@
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
-import { ConflictError, ValidationError } from '../shared/domain-error';
+import { WORKFLOW_ACTOR } from '../shared/actors';
+import { ConflictError, ForbiddenError, ValidationError } from '../shared/domain-error';
 import { validateSlaPolicy } from '../sla/sla-policy';
-import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
-import { decide, foldServiceCall } from './service-call.decider';
+import { CommandContext, ServiceCallCommand } from './service-call.commands';
+import { decide } from './service-call.decider';
+import { foldServiceCall } from './service-call.evolve';
 import { ServiceCallEvent } from './service-call.events';
 import { callSla, slaActions } from './service-call.sla';
 import { ServiceCall } from './service-call.types';
@@ -71,7 +73,7 @@ describe('recording SLA states (workflow commands)', () => {
   });
 
   it('only the workflow records SLA states; bad input names its field', () => {
-    expect(() => decideOn([], { type: 'RecordSlaBreach', data: { target: 'RESOLUTION', dueAt: DUE } }, agent)).toThrow(ConflictError);
+    expect(() => decideOn([], { type: 'RecordSlaBreach', data: { target: 'RESOLUTION', dueAt: DUE } }, agent)).toThrow(ForbiddenError);
     const bad = (data: unknown, field: string) => {
       try {
         decideOn([], { type: 'RecordSlaAtRisk', data } as ServiceCallCommand);

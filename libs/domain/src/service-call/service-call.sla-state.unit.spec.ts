@@ -14,7 +14,7 @@ const POLICY = validateSlaPolicy({
 
 /** Received Friday 2026-01-09 15:00 local (14:00Z): 2 open hours that day, the rest from Monday. */
 const call = (patch: Partial<ServiceCall> = {}): ServiceCall =>
-  ({ id: 'c', status: 'IN_PROGRESS', receivedAt: '2026-01-09T14:00:00.000Z', pauses: [], slaPolicy: POLICY, ...patch }) as ServiceCall;
+  ({ id: 'c', status: 'IN_PROGRESS', receivedAt: '2026-01-09T14:00:00.000Z', pauses: [], slaEvents: [], slaPolicy: POLICY, ...patch }) as ServiceCall;
 
 describe('callSla', () => {
   it('due times count only business time from receivedAt', () => {

@@ -1,7 +1,11 @@
+import { WORKFLOW_ACTOR } from '../shared/actors';
+import { ForbiddenError } from '../shared/domain-error';
+import { isoInstant, oneOf } from '../shared/validation';
 import { computeSlaClock, SlaClock, SlaState, slaState } from '../sla/sla-clock';
 import { DEFAULT_SLA_POLICY } from '../sla/sla-policy.events';
-import { ServiceCallCommand } from './service-call.commands';
-import { ServiceCall, SlaRecord, SlaTarget } from './service-call.types';
+import { CommandContext, ServiceCallCommand } from './service-call.commands';
+import { ServiceCallEvent } from './service-call.events';
+import { ServiceCall, SLA_TARGETS, SlaRecord, SlaTarget } from './service-call.types';
 
 /** The contract's `Sla` of a call at one moment. */
 export interface CallSla {
@@ -21,7 +25,7 @@ export interface CallSla {
  */
 export function callSla(call: ServiceCall, now: Date): CallSla {
   const policy = call.slaPolicy ?? DEFAULT_SLA_POLICY;
-  const pauses = (call.pauses ?? []).map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
+  const pauses = call.pauses.map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
   const receivedAt = new Date(call.receivedAt);
   const firstRespondedAt = call.firstRespondedAt ? new Date(call.firstRespondedAt) : null;
   const finished = (call.status === 'RESOLVED' || call.status === 'CLOSED') && call.resolvedAt !== undefined;
@@ -52,7 +56,7 @@ export function callSla(call: ServiceCall, now: Date): CallSla {
  * still has shows even if this reader's clock is a little behind the workflow's.
  */
 function withRecorded(call: ServiceCall, state: SlaState, clock: SlaClock): SlaState {
-  const recorded = call.slaEvents ?? [];
+  const recorded = call.slaEvents;
   if (recorded.length === 0 || state === 'BREACHED') return state;
   if (recorded.some((r) => r.kind === 'BREACHED')) return 'BREACHED';
   if (state !== 'ON_TRACK') return state;
@@ -73,11 +77,11 @@ export type SlaAction = Omit<SlaRecord, 'at'>;
  */
 export function slaActions(call: ServiceCall, now: Date): { record: SlaAction[]; nextAt: Date | null } {
   const policy = call.slaPolicy ?? DEFAULT_SLA_POLICY;
-  const pauses = (call.pauses ?? []).map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
+  const pauses = call.pauses.map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
   const clock = computeSlaClock({ policy, receivedAt: new Date(call.receivedAt), pauses, now });
   const finished = (call.status === 'RESOLVED' || call.status === 'CLOSED') && call.resolvedAt !== undefined;
   const resolvedAt = finished ? new Date(call.resolvedAt as string) : undefined;
-  const recorded = call.slaEvents ?? [];
+  const recorded = call.slaEvents;
   const has = (a: SlaAction) => recorded.some((r) => r.kind === a.kind && r.target === a.target && r.dueAt === a.dueAt);
   const record: SlaAction[] = [];
   const moments: Date[] = [];
@@ -132,3 +136,23 @@ export function slaRecordCommand(action: SlaAction): SlaRecordCommand {
 /** Its idempotency key: one per (kind, target, due time), whoever issues it, so it is recorded once. */
 export const slaRecordKey = (action: SlaAction): string =>
   `${action.kind === 'AT_RISK' ? 'sla-at-risk' : action.kind === 'BREACHED' ? 'sla-breach' : 'sla-met'}:${action.target}:${action.dueAt}`;
+
+/**
+ * Records an SLA state the workflow saw (RecordSlaAtRisk, RecordSlaBreach, RecordSlaMet): once per
+ * (target, due time), so a timer that fires again, or a retried command, records nothing. A breach
+ * also escalates the call automatically.
+ */
+export function decideSla(command: SlaRecordCommand, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
+  const at = ctx.now.toISOString();
+  const kind: SlaRecord['kind'] = command.type === 'RecordSlaAtRisk' ? 'AT_RISK' : command.type === 'RecordSlaBreach' ? 'BREACHED' : 'MET';
+  if (ctx.actor !== WORKFLOW_ACTOR) throw new ForbiddenError('SLA states are recorded by the system only');
+  const target = oneOf('target', command.data.target, SLA_TARGETS);
+  const dueAt = isoInstant('dueAt', command.data.dueAt).toISOString();
+  if (call.slaEvents.some((r) => r.kind === kind && r.target === target && r.dueAt === dueAt)) return [];
+  if (kind === 'AT_RISK') return [{ type: 'SlaAtRisk', data: { target, dueAt, at } }];
+  if (kind === 'MET') return [{ type: 'SlaMet', data: { target, dueAt, at } }];
+  return [
+    { type: 'SlaBreached', data: { target, dueAt, at } },
+    { type: 'ServiceCallEscalated', data: { reason: `${target} SLA breached`, by: WORKFLOW_ACTOR, automatic: true, at } },
+  ];
+}

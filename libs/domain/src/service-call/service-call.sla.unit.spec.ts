@@ -1,8 +1,10 @@
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
-import { SYSTEM_ACTOR } from '../process/process-template.decider';
+import { SYSTEM_ACTOR, WORKFLOW_ACTOR } from '../shared/actors';
 import { SlaPolicy, validateSlaPolicy } from '../sla/sla-policy';
-import { CommandContext, ServiceCallCommand, WORKFLOW_ACTOR } from './service-call.commands';
-import { decide, evolve, foldServiceCall, ServiceCallState } from './service-call.decider';
+import { CommandContext, ServiceCallCommand } from './service-call.commands';
+import { decide } from './service-call.decider';
+import { evolve, foldServiceCall } from './service-call.evolve';
+import { ServiceCallState } from './service-call.state';
 import { ServiceCallEvent } from './service-call.events';
 import { ServiceCall } from './service-call.types';
 

@@ -1,10 +1,12 @@
 import { PhaseStatus, StepStatus } from '../process/process-plan';
+import type { Priority } from '../shared/priority';
 import type { SlaPolicy } from '../sla/sla-policy';
+
+export { PRIORITIES } from '../shared/priority';
+export type { Priority } from '../shared/priority';
 
 export const CHANNELS = ['PHONE', 'CHAT', 'WHATSAPP', 'EMAIL', 'SOCIAL', 'WEB', 'CALLBACK'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
-export type Priority = (typeof PRIORITIES)[number];
 export const CALL_STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED', 'CANCELLED'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
@@ -220,16 +222,16 @@ export interface ServiceCall extends CallDetails {
   slaPolicy?: SlaPolicy;
   /** the first human action: a step started or completed by a person, or a CUSTOMER_MEETING note */
   firstRespondedAt?: string;
-  /** SlaAtRisk / SlaBreached / SlaMet as the workflow recorded them, oldest first (absent before any) */
-  slaEvents?: SlaRecord[];
+  /** SlaAtRisk / SlaBreached / SlaMet as the workflow recorded them, oldest first */
+  slaEvents: SlaRecord[];
   resolution?: Resolution;
   feedback: Feedback[];
   contacts: Contact[];
   reopenedAt?: string;
-  /** routing: every assignment, oldest first (absent before the first) */
-  assignments?: Assignment[];
+  /** routing: every assignment, oldest first */
+  assignments: Assignment[];
   /** routing round: 1 from the start, +1 per unassignment or reopen; the workflow routes once per round */
-  routingRound?: number;
+  routingRound: number;
   /** why the current round routes: OPENED, REROUTE, ASSIGNEE_ABSENT, ASSIGNEE_OFFLINE, REOPENED */
   routingTrigger?: AssignmentTrigger;
   /** agents the current round must not pick (the one just taken off the call) */

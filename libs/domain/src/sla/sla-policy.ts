@@ -1,5 +1,5 @@
 import { normaliseCategory } from '../process/process-template.decider';
-import { PRIORITIES, Priority } from '../service-call/service-call.types';
+import { PRIORITIES, Priority } from '../shared/priority';
 import { ValidationError } from '../shared/domain-error';
 import { optionalIsoDuration, parseIsoDuration } from '../shared/duration';
 import { LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';

@@ -7,14 +7,14 @@ export type ErrorExpectation = { code?: DomainErrorCode; field?: string; message
 
 export function specLanguage<State, Command, Event, Ctx>(
   fold: (events: Event[]) => State,
-  decide: (state: State, command: Command, ctx: Ctx) => Event[],
+  decide: (command: Command, state: State, ctx: Ctx) => Event[],
   defaultCtx: Ctx,
 ) {
   return function given(...history: Event[]) {
     const state = fold(history);
     return {
       when(command: Command, ctx: Ctx = defaultCtx) {
-        const run = () => decide(state, command, ctx);
+        const run = () => decide(command, state, ctx);
         return {
           then(expected: Event[]): void {
             expect(run()).toEqual(expected);

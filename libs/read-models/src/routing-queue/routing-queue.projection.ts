@@ -1,4 +1,4 @@
-import { callIdOfStream, callSla, CallbackRequest, QueuedCall, routingRequestOf, ServiceCall } from '@app/domain';
+import { callIdOfStream, callSla, CallbackRequest, isFinished, QueuedCall, routingRequestOf, ServiceCall } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { Projection } from '../projection';
 import { ReadModelDatabase } from '../read-model.database';
@@ -69,11 +69,9 @@ export class RoutingQueueProjection implements Projection {
   }
 }
 
-const FINISHED = new Set(['RESOLVED', 'CLOSED', 'CANCELLED']);
-
 /** The call as a queue entry, or null when it does not wait for an agent. `at`: when its SLA is read. */
 export function waitingCallOf(call: ServiceCall, at: Date): WaitingCall | null {
-  if (!call.queuedAt || call.assignee || FINISHED.has(call.status)) return null;
+  if (!call.queuedAt || call.assignee || isFinished(call)) return null;
   const sla = callSla(call, at);
   // the soonest target still to meet: the first response while nobody responded, and the resolution
   const due = [sla.firstRespondedAt ? null : sla.firstResponseDueAt, sla.resolutionDueAt].filter((d): d is Date => d !== null);

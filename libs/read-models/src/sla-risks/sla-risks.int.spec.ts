@@ -98,7 +98,7 @@ describe('slaRisks read model on real SQLite files', () => {
     expect(ids(t(65))).toEqual([a, b]); // a BREACHED (due 01:00) leads
     expect(callSla(risks.atRisk(t(65), 1)[0], t(65)).state).toBe('BREACHED');
 
-    await run(paused, t(50), { type: 'CustomerResponded', data: {} });
+    await run(paused, t(50), { type: 'RecordCustomerResponse', data: {} });
     await settled();
     expect(ids(t(74))).toEqual([a, b]);
     expect(ids(t(75))).toEqual([a, b, paused]); // its first response now due at 01:45
@@ -131,7 +131,7 @@ describe('slaRisks read model on real SQLite files', () => {
     expect(callSla(summaries.byId(early)!, t(80)).state).toBe('PAUSED');
     for (const minute of [45, 80, 500]) expectAgreesWithCallSla(t(minute));
 
-    await run(late, t(90), { type: 'CustomerResponded', data: {} });
+    await run(late, t(90), { type: 'RecordCustomerResponse', data: {} });
     await scenarios.finish(late, t(100));
     await settled();
     expect(ids(t(500))).toEqual([]);

@@ -1,4 +1,4 @@
-import { computeSlaClock, DEFAULT_SLA_POLICY, ServiceCall, SlaTarget } from '@app/domain';
+import { computeSlaClock, DEFAULT_SLA_POLICY, isFinished, ServiceCall, SlaTarget } from '@app/domain';
 
 /**
  * What slaRisks needs of a call, stored with it so that the query is one index range: the earliest
@@ -23,13 +23,13 @@ export interface SlaWatch {
  * A breach the workflow recorded (SlaBreached) always counts, at its recorded due time.
  */
 export function slaWatchOf(call: ServiceCall): SlaWatch | null {
-  if (call.status === 'RESOLVED' || call.status === 'CLOSED') return null;
+  if (isFinished(call)) return null;
   const policy = call.slaPolicy ?? DEFAULT_SLA_POLICY;
-  const pauses = (call.pauses ?? []).map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
+  const pauses = call.pauses.map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
   // without `now` an open pause counts as ending where it began: the due times as of the pause's start
   const clock = computeSlaClock({ policy, receivedAt: new Date(call.receivedAt), pauses });
   const responded = call.firstRespondedAt ? Date.parse(call.firstRespondedAt) : undefined;
-  const recorded = call.slaEvents ?? [];
+  const recorded = call.slaEvents;
   // an AT_RISK the workflow recorded for the due time the target still has counts from when it was recorded
   // (the workflow's clock may run a little ahead of this reader's; callSla shows it so too)
   const atRisk = (target: SlaTarget, atRiskAt: Date, dueAt: Date): Date => {

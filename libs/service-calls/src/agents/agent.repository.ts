@@ -1,4 +1,4 @@
-import { Agent, AgentCommand, agentExists, AgentEvent, AgentState, agentStreamId, ConflictError, decideAgent, evolveAgent, foldAgent, NotFoundError } from '@app/domain';
+import { Agent, AgentCommand, agentExists, AgentEvent, AgentState, agentStreamId, ConflictError, decideAgent, evolveAgent, foldAgent, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { Injectable } from '@nestjs/common';
 import { AggregateDefinition, executeOnStream, StreamCommandOptions } from '../shared/stream-command';
@@ -13,9 +13,6 @@ export interface AgentCommandResult {
   /** global position the read models must reach to show this result */
   position: number;
 }
-
-/** Attempts when another writer appended to the agent's stream between our read and our append. */
-const MAX_ATTEMPTS = 10;
 
 /**
  * The agent aggregate's store access: read the stream, fold, decide, append with the expected
@@ -42,22 +39,18 @@ export class AgentRepository {
    * at `now`, or (without `override`) full; a call already held is a no-op.
    */
   takeCall(agentId: string, callId: string, options: { override?: boolean; now?: Date; actor?: string } = {}): Promise<AgentCommandResult> {
-    return this.execute(agentId, { type: 'TakeCall', data: { callId, override: options.override ?? false } }, { actor: options.actor ?? 'workflow', now: options.now });
+    return this.execute(agentId, { type: 'TakeCall', data: { callId, override: options.override ?? false } }, { actor: options.actor ?? WORKFLOW_ACTOR, now: options.now });
   }
 
-  /** Removes a call from the agent's load (resolved, rerouted, reassigned); a call not held is a no-op. */
-  releaseCall(agentId: string, callId: string, reason: string, options: { now?: Date; actor?: string } = {}): Promise<AgentCommandResult> {
-    return this.execute(agentId, { type: 'ReleaseCall', data: { callId, reason } }, { actor: options.actor ?? 'workflow', now: options.now });
-  }
-
-  /** Like load, but NOT_FOUND for an unknown agent (field names what the caller sent). */
-  async get(agentId: string, field = 'agentId'): Promise<Agent> {
-    const agent = await this.load(agentId);
-    if (!agent) throw new NotFoundError(`agent ${agentId} not found`, field);
-    return agent;
+  /**
+   * Removes a call from the agent's load (resolved, rerouted, reassigned); a call not held is a no-op.
+   * With the idempotency key of the command that caused it, a repeat of that command releases once.
+   */
+  releaseCall(agentId: string, callId: string, reason: string, options: { now?: Date; actor?: string; idempotencyKey?: string } = {}): Promise<AgentCommandResult> {
+    const { actor = WORKFLOW_ACTOR, now, idempotencyKey } = options;
+    return this.execute(agentId, { type: 'ReleaseCall', data: { callId, reason } }, { actor, now, ...(idempotencyKey ? { idempotencyKey: `${idempotencyKey}:release` } : {}) });
   }
 }
-
 
 const AGENT: AggregateDefinition<AgentState, Agent, AgentCommand, AgentEvent> = {
   noun: 'agent',
@@ -65,7 +58,6 @@ const AGENT: AggregateDefinition<AgentState, Agent, AgentCommand, AgentEvent> = 
   decide: decideAgent,
   evolve: evolveAgent,
   exists: agentExists,
-  maxAttempts: MAX_ATTEMPTS,
   lostRace: (actual, pinned) =>
     pinned
       ? new ConflictError('the agent was changed concurrently; read it again and retry', actual, 'expectedVersion')

@@ -36,9 +36,6 @@ export class ConcurrentChangeError extends ConflictError {
   }
 }
 
-/** Attempts when another writer appended to the same stream between our read and our append. */
-const MAX_ATTEMPTS = 5;
-
 /**
  * The one generic command handler of the service-call aggregate: read the stream, fold, decide,
  * append with the expected version. Retries on a concurrent append unless the caller pinned a version.
@@ -56,9 +53,8 @@ export class ServiceCallCommandProcessor {
 const SERVICE_CALL: AggregateDefinition<ServiceCallState, ServiceCall, ServiceCallCommand, ServiceCallEvent> = {
   noun: 'call',
   fold: foldServiceCall,
-  decide: (state, command, ctx) => decide(command, state, ctx),
+  decide,
   evolve,
   exists: callExists,
-  maxAttempts: MAX_ATTEMPTS,
   lostRace: (actual) => new ConcurrentChangeError(actual),
 };

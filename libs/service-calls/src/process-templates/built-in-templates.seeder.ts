@@ -1,30 +1,20 @@
-import {
-  BUILT_IN_TEMPLATES,
-  defineProcessTemplate,
-  processTemplateStreamId,
-  SYSTEM_ACTOR,
-  validateProcessTemplateInput,
-} from '@app/domain';
-import { EventStore, NO_STREAM, WrongExpectedVersionError } from '@app/event-store';
+import { BUILT_IN_TEMPLATES, processTemplateStreamId, SYSTEM_ACTOR, validateProcessTemplateInput } from '@app/domain';
+import { EventStore } from '@app/event-store';
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { executeOnStream } from '../shared/stream-command';
+import { processTemplateStream } from './process-template.streams';
 
 /**
  * Makes each built-in template version 1 of an ordinary template stream, once: a stream that exists
  * (seeded before, or redefined by a manager) is left alone. The API and the worker both run this at
- * start-up; with NO_STREAM only one append can win, and the loser has nothing left to do.
+ * start-up; of two concurrent seeders, the one that loses the append race finds the template there.
  */
 export async function seedBuiltInTemplates(store: EventStore, now: Date = new Date()): Promise<number> {
   let appended = 0;
   for (const builtIn of BUILT_IN_TEMPLATES) {
-    const streamId = processTemplateStreamId(builtIn.key);
-    if (await store.readLastEvent(streamId)) continue;
-    const event = defineProcessTemplate(0, validateProcessTemplateInput(builtIn), { now, actor: SYSTEM_ACTOR });
-    try {
-      await store.appendToStream(streamId, [{ type: event.type, data: event.data, metadata: { at: event.data.at, actor: SYSTEM_ACTOR } }], NO_STREAM);
-      appended += 1;
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-    }
+    const definition = validateProcessTemplateInput(builtIn);
+    const { events } = await executeOnStream(store, processTemplateStream(builtIn.key), processTemplateStreamId(builtIn.key), { definition, onlyIfNew: true }, { actor: SYSTEM_ACTOR, now });
+    appended += events.length;
   }
   return appended;
 }

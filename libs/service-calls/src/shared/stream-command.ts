@@ -14,16 +14,31 @@ export interface StreamCommandOptions {
   agentId?: string;
 }
 
+/**
+ * Appends tried when other writers keep winning the race for a stream (each lost race means one of
+ * them made progress). One cap for every aggregate.
+ */
+const MAX_APPEND_ATTEMPTS = 10;
+
+/** The key a command's idempotency key is stored under: keys are per actor, so two callers never share one. */
+function scopedIdempotencyKey(options: Pick<StreamCommandOptions, 'actor' | 'idempotencyKey'>): string | undefined {
+  return options.idempotencyKey ? `${options.actor}:${options.idempotencyKey}` : undefined;
+}
+
+/** Whether this command (same actor, same idempotency key) already ran on the stream these events are from. */
+export function alreadyRecorded(recorded: readonly RecordedEvent[], options: Pick<StreamCommandOptions, 'actor' | 'idempotencyKey'>): boolean {
+  const scopedKey = scopedIdempotencyKey(options);
+  return scopedKey !== undefined && recorded.some((e) => e.metadata.idempotencyKey === scopedKey);
+}
+
 /** An event-sourced aggregate as the write side sees it: its stream, its pure fold and decider. */
 export interface AggregateDefinition<State, Existing extends State, Command, Event extends { type: string; data: unknown }> {
   /** what it is called in messages: "call", "agent" */
   noun: string;
   fold(events: readonly RecordedEvent[]): State;
-  decide(state: State, command: Command, ctx: { now: Date; actor: string; agentId?: string }): Event[];
+  decide(command: Command, state: State, ctx: { now: Date; actor: string; agentId?: string }): Event[];
   evolve(state: State, event: Event): State;
   exists(state: State): state is Existing;
-  /** appends tried when other writers keep winning the race */
-  maxAttempts: number;
   /** the error when the append race is lost for good (`pinned`: the caller gave expectedVersion) */
   lostRace(actualVersion: number, pinned: boolean): Error;
 }
@@ -48,7 +63,7 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
   command: Command,
   options: StreamCommandOptions,
 ): Promise<StreamCommandResult<Existing>> {
-  const scopedKey = options.idempotencyKey ? `${options.actor}:${options.idempotencyKey}` : undefined;
+  const scopedKey = scopedIdempotencyKey(options);
   for (let attempt = 1; ; attempt++) {
     const recorded = await store.readStream(streamId);
     const state = aggregate.fold(recorded);
@@ -62,7 +77,7 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
       throw new ConflictError(`expected version ${options.expectedVersion}, but the ${aggregate.noun} is at version ${version}`, version, 'expectedVersion');
     }
     const now = options.now ?? new Date();
-    const events = aggregate.decide(state, command, { now, actor: options.actor, ...(options.agentId !== undefined ? { agentId: options.agentId } : {}) });
+    const events = aggregate.decide(command, state, { now, actor: options.actor, ...(options.agentId !== undefined ? { agentId: options.agentId } : {}) });
     if (events.length === 0) {
       if (!aggregate.exists(state)) throw new Error(`a command on a missing ${aggregate.noun} must be refused by the decider`);
       return { state, events: [], position: last };
@@ -95,7 +110,7 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
       const pinned = options.expectedVersion !== undefined;
-      if (pinned || attempt >= aggregate.maxAttempts) throw aggregate.lostRace(error.actual, pinned);
+      if (pinned || attempt >= MAX_APPEND_ATTEMPTS) throw aggregate.lostRace(error.actual, pinned);
     }
   }
 }

@@ -1,54 +1,55 @@
-import { defineSlaPolicy, SLA_POLICY_KEYS_STREAM, SlaPolicy, slaPolicyStreamId } from '@app/domain';
-import { AppendResult, EventStore, NO_STREAM, WrongExpectedVersionError } from '@app/event-store';
+import { ConflictError, defineSlaPolicy, SLA_POLICY_KEYS_STREAM, SlaPolicy, SlaPolicyDefined, SlaPolicyKeyRegistered, slaPolicyStreamId } from '@app/domain';
+import { EventStore } from '@app/event-store';
+import { AggregateDefinition, executeOnStream } from '../shared/stream-command';
 
-/** Attempts when someone else appended to the same stream between our read and our append. */
-const MAX_ATTEMPTS = 10;
+// The SLA policy streams as aggregates for executeOnStream: `SlaPolicyKeys` (every key ever defined,
+// so the catalog finds them) and `SlaPolicy-<key>` (one event per definition).
 
-/**
- * Adds a key to `SlaPolicyKeys` unless it is there. Appends expecting the version read, so two
- * concurrent registrations of different keys both land (the loser re-reads) and one key lands once.
- */
-export async function registerSlaPolicyKey(store: EventStore, key: string, actor: string, now: Date): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const events = await store.readStream(SLA_POLICY_KEYS_STREAM);
-    if (events.some((e) => e.data.key === key)) return;
-    try {
-      await store.appendToStream(
-        SLA_POLICY_KEYS_STREAM,
-        [{ type: 'SlaPolicyKeyRegistered', data: { key }, metadata: { at: now.toISOString(), actor } }],
-        events.length === 0 ? NO_STREAM : events.length,
-      );
-      return;
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+interface PolicyKeys {
+  version: number;
+  keys: ReadonlySet<string>;
+}
+
+const NO_KEYS: PolicyKeys = { version: 0, keys: new Set() };
+
+const POLICY_KEYS: AggregateDefinition<PolicyKeys, PolicyKeys, { key: string }, SlaPolicyKeyRegistered> = {
+  noun: 'SLA policy key list',
+  fold: (events) => events.reduce((state, e) => POLICY_KEYS.evolve(state, { type: 'SlaPolicyKeyRegistered', data: { key: String(e.data.key) } }), NO_KEYS),
+  decide: ({ key }, state) => (state.keys.has(key) ? [] : [{ type: 'SlaPolicyKeyRegistered', data: { key } }]),
+  evolve: (state, event) => ({ version: state.version + 1, keys: new Set([...state.keys, event.data.key]) }),
+  exists: (state): state is PolicyKeys => state.version > 0,
+  lostRace: (actual) => new ConflictError('SLA policies kept being defined concurrently; retry', actual),
+};
+
+/** Define the next version of a policy; `onlyIfNew` (the seeder) leaves an existing policy alone. */
+interface DefinePolicy {
+  policy: SlaPolicy;
+  onlyIfNew?: boolean;
+}
+
+function policyStream(key: string): AggregateDefinition<{ version: number }, { version: number }, DefinePolicy, SlaPolicyDefined> {
+  return {
+    noun: `SLA policy ${key}`,
+    fold: (events) => ({ version: events.length }),
+    decide: ({ policy, onlyIfNew }, state, ctx) => (onlyIfNew && state.version > 0 ? [] : [defineSlaPolicy(state.version, policy, ctx)]),
+    evolve: (state) => ({ version: state.version + 1 }),
+    exists: (state): state is { version: number } => state.version > 0,
+    lostRace: (actual) => new ConflictError(`SLA policy ${key} kept changing concurrently; retry`, actual, 'key'),
+  };
 }
 
 /**
  * Appends the next definition of a policy: registers the key first (so the catalog finds it), then
  * appends expecting the version just read. `onlyIfNew` (the seeder) leaves an existing policy alone.
+ * Concurrent definitions of one key both land, in order; of different keys, both keys are registered.
  */
 export async function appendSlaPolicy(
   store: EventStore,
   policy: SlaPolicy,
   ctx: { actor: string; now: Date; onlyIfNew?: boolean },
-): Promise<(AppendResult & { version: number }) | undefined> {
-  const streamId = slaPolicyStreamId(policy.key);
-  await registerSlaPolicyKey(store, policy.key, ctx.actor, ctx.now);
-  for (let attempt = 1; ; attempt++) {
-    const current = (await store.readLastEvent(streamId))?.streamVersion ?? 0;
-    if (ctx.onlyIfNew && current > 0) return undefined;
-    const event = defineSlaPolicy(current, policy, ctx);
-    try {
-      const appended = await store.appendToStream(
-        streamId,
-        [{ type: event.type, data: event.data, metadata: { at: event.data.at, actor: ctx.actor } }],
-        current === 0 ? NO_STREAM : current,
-      );
-      return { ...appended, version: event.data.version };
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+): Promise<{ version: number; position: number } | undefined> {
+  const options = { actor: ctx.actor, now: ctx.now };
+  await executeOnStream(store, POLICY_KEYS, SLA_POLICY_KEYS_STREAM, { key: policy.key }, options);
+  const { state, events, position } = await executeOnStream(store, policyStream(policy.key), slaPolicyStreamId(policy.key), { policy, onlyIfNew: ctx.onlyIfNew }, options);
+  return events.length > 0 ? { version: state.version, position } : undefined;
 }

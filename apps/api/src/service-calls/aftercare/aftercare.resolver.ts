@@ -1,93 +1,92 @@
 import { ApiKey } from '@app/config';
-import { ServiceCall as DomainServiceCall } from '@app/domain';
+import { ServiceCall } from '@app/domain';
 import { Args, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import { CallChangeArgs, CallReasonArgs } from '../call-change.args';
-import { actorOf, Caller } from '../../auth/caller.decorator';
+import { Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
-import { ServiceCall } from '../models/service-call.model';
+import { ServiceCallModel } from '../models/service-call.model';
 import { Contact, Escalation, Feedback, FeedbackInput, Pause, Resolution, ResolutionInput } from './aftercare.model';
 
 /** Waiting for the customer, escalation, the complaint record, resolving, feedback and reopening. */
-@Resolver(() => ServiceCall)
+@Resolver(() => ServiceCallModel)
 export class AftercareResolver {
   constructor(private readonly results: CallResults) {}
 
-  @Mutation(() => ServiceCall, { description: 'WAITING_ON_CUSTOMER: pauses the SLA clock until customerResponded' })
+  @Mutation(() => ServiceCallModel, { description: 'WAITING_ON_CUSTOMER: pauses the SLA clock until customerResponded' })
   @Roles(...STEP_ROLES)
-  waitForCustomer(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
-    return this.results.change(callId, { type: 'WaitForCustomer', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  waitForCustomer(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'WaitForCustomer', data: { reason } }, caller, expectedVersion, idempotencyKey);
   }
 
-  @Mutation(() => ServiceCall, { description: 'resumes a call WAITING_ON_CUSTOMER (and its SLA clock)' })
+  @Mutation(() => ServiceCallModel, { description: 'resumes a call WAITING_ON_CUSTOMER (and its SLA clock)' })
   @Roles(...STEP_ROLES)
-  customerResponded(@Args() { callId, expectedVersion, idempotencyKey }: CallChangeArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
-    return this.results.change(callId, { type: 'CustomerResponded', data: {} }, actorOf(caller), expectedVersion, idempotencyKey);
+  customerResponded(@Args() { callId, expectedVersion, idempotencyKey }: CallChangeArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'RecordCustomerResponse', data: {} }, caller, expectedVersion, idempotencyKey);
   }
 
-  @Mutation(() => ServiceCall, { description: 'escalates by hand (SLA breaches escalate automatically)' })
+  @Mutation(() => ServiceCallModel, { description: 'escalates by hand (SLA breaches escalate automatically)' })
   @Roles(...STEP_ROLES)
-  escalateServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
-    return this.results.change(callId, { type: 'EscalateServiceCall', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  escalateServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'EscalateServiceCall', data: { reason } }, caller, expectedVersion, idempotencyKey);
   }
 
-  @Mutation(() => ServiceCall, { description: 'records (or corrects) the complaint record: solution, promise, compensation, cause, prevention' })
+  @Mutation(() => ServiceCallModel, { description: 'records (or corrects) the complaint record: solution, promise, compensation, cause, prevention' })
   @Roles(...STEP_ROLES)
-  recordResolution(@Args('input') input: ResolutionInput, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
+  recordResolution(@Args('input') input: ResolutionInput, @Caller() caller: ApiKey): Promise<ServiceCall> {
     const { callId, expectedVersion, idempotencyKey, ...resolution } = input;
-    return this.results.change(callId, { type: 'RecordResolution', data: { resolution } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'RecordResolution', data: { resolution } }, caller, expectedVersion, idempotencyKey);
   }
 
-  @Mutation(() => ServiceCall, { description: 'resolves now: records the resolution and skips the steps still open' })
+  @Mutation(() => ServiceCallModel, { description: 'resolves now: records the resolution and skips the steps still open' })
   @Roles(...STEP_ROLES)
-  resolveServiceCall(@Args('input') input: ResolutionInput, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
+  resolveServiceCall(@Args('input') input: ResolutionInput, @Caller() caller: ApiKey): Promise<ServiceCall> {
     const { callId, expectedVersion, idempotencyKey, ...resolution } = input;
-    return this.results.change(callId, { type: 'ResolveServiceCall', data: { resolution } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'ResolveServiceCall', data: { resolution } }, caller, expectedVersion, idempotencyKey);
   }
 
-  @Mutation(() => ServiceCall, {
+  @Mutation(() => ServiceCallModel, {
     description: 'the customer’s answer: satisfied closes a RESOLVED call, not satisfied reopens it into its last phase; on a CLOSED call it is recorded',
   })
   @Roles(...STEP_ROLES)
-  recordFeedback(@Args('input') input: FeedbackInput, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
+  recordFeedback(@Args('input') input: FeedbackInput, @Caller() caller: ApiKey): Promise<ServiceCall> {
     const { callId, expectedVersion, idempotencyKey, ...feedback } = input;
-    return this.results.change(callId, { type: 'RecordFeedback', data: { feedback } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'RecordFeedback', data: { feedback } }, caller, expectedVersion, idempotencyKey);
   }
 
-  @Mutation(() => ServiceCall, { description: 'a RESOLVED or CLOSED call back to work in its last phase' })
+  @Mutation(() => ServiceCallModel, { description: 'a RESOLVED or CLOSED call back to work in its last phase' })
   @Roles('INTEGRATOR', 'MANAGER')
-  reopenServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<DomainServiceCall> {
-    return this.results.change(callId, { type: 'ReopenServiceCall', data: { reason } }, actorOf(caller), expectedVersion, idempotencyKey);
+  reopenServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: CallReasonArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
+    return this.results.change(callId, { type: 'ReopenServiceCall', data: { reason } }, caller, expectedVersion, idempotencyKey);
   }
 
-  // Documents projected before these fields existed read as empty (the read models also rebuild on a schema change).
   @ResolveField(() => Boolean, { description: 'escalated by a person or by an SLA breach' })
-  escalated(@Parent() call: DomainServiceCall): boolean {
-    return call.escalated ?? false;
+  escalated(@Parent() call: ServiceCall): boolean {
+    return call.escalated;
   }
 
   @ResolveField(() => [Escalation])
-  escalations(@Parent() call: DomainServiceCall): Escalation[] {
-    return call.escalations ?? [];
+  escalations(@Parent() call: ServiceCall): Escalation[] {
+    return call.escalations;
   }
 
   @ResolveField(() => [Pause], { description: 'times the call waited for the customer' })
-  pauses(@Parent() call: DomainServiceCall): Pause[] {
-    return call.pauses ?? [];
+  pauses(@Parent() call: ServiceCall): Pause[] {
+    return call.pauses;
   }
 
   @ResolveField(() => Resolution, { nullable: true })
-  resolution(@Parent() call: DomainServiceCall): Resolution | undefined {
+  resolution(@Parent() call: ServiceCall): Resolution | undefined {
     return call.resolution;
   }
 
   @ResolveField(() => [Feedback])
-  feedback(@Parent() call: DomainServiceCall): Feedback[] {
-    return call.feedback ?? [];
+  feedback(@Parent() call: ServiceCall): Feedback[] {
+    return call.feedback;
   }
 
   @ResolveField(() => [Contact])
-  contacts(@Parent() call: DomainServiceCall): Contact[] {
-    return call.contacts ?? [];
+  contacts(@Parent() call: ServiceCall): Contact[] {
+    return call.contacts;
   }
 }

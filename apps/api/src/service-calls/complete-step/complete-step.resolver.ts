@@ -1,16 +1,17 @@
+import type { ServiceCall } from '@app/domain';
 import { ApiKey } from '@app/config';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
-import { ServiceCall } from '../models/service-call.model';
+import { ServiceCallModel } from '../models/service-call.model';
 import { CompleteStepInput } from './complete-step.input';
 
-@Resolver(() => ServiceCall)
+@Resolver(() => ServiceCallModel)
 export class CompleteStepResolver {
   constructor(private readonly results: CallResults) {}
 
-  @Mutation(() => ServiceCall, { description: 'READY or IN_PROGRESS -> COMPLETED; dependents become READY' })
+  @Mutation(() => ServiceCallModel, { description: 'READY or IN_PROGRESS -> COMPLETED; dependents become READY' })
   @Roles(...STEP_ROLES)
   completeStep(@Args('input') input: CompleteStepInput, @Caller() caller: ApiKey): Promise<ServiceCall> {
     return this.results.change(

@@ -64,8 +64,9 @@ export class CallEvent {
   @Field({ description: "the event's JSON payload as text" }) data!: string;
 }
 
-@ObjectType()
-export class ServiceCall {
+// named apart from the domain's ServiceCall (what resolvers return); the GraphQL type keeps its name
+@ObjectType('ServiceCall')
+export class ServiceCallModel {
   @Field(() => ID) id!: string;
   @Field({ description: 'given to the customer; unguessable' }) trackingCode!: string;
   @Field(() => Int, { description: "number of events in the call's stream; use as expectedVersion" }) version!: number;
@@ -94,7 +95,7 @@ export class ServiceCall {
 
 @ObjectType()
 export class ServiceCallConnection {
-  @Field(() => [ServiceCall]) nodes!: ServiceCall[];
+  @Field(() => [ServiceCallModel]) nodes!: ServiceCallModel[];
   @Field(() => String, { nullable: true }) endCursor?: string;
   @Field() hasNextPage!: boolean;
 }

@@ -1,17 +1,18 @@
+import type { ServiceCall } from '@app/domain';
 import { ApiKey } from '@app/config';
 import type { NoteKind } from '@app/domain';
 import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
-import { actorOf, Caller } from '../../auth/caller.decorator';
+import { Caller } from '../../auth/caller.decorator';
 import { Roles, STEP_ROLES } from '../../auth/roles.decorator';
 import { CallResults } from '../call-results.service';
 import { NoteKindEnum } from '../models/enums';
-import { ServiceCall } from '../models/service-call.model';
+import { ServiceCallModel } from '../models/service-call.model';
 
-@Resolver(() => ServiceCall)
+@Resolver(() => ServiceCallModel)
 export class AddNoteResolver {
   constructor(private readonly results: CallResults) {}
 
-  @Mutation(() => ServiceCall, {
+  @Mutation(() => ServiceCallModel, {
     description: "Adds to the call's interaction log (ServiceCall.notes and its history), also after the call is resolved. Never shown to the customer.",
   })
   @Roles(...STEP_ROLES)
@@ -23,6 +24,6 @@ export class AddNoteResolver {
     @Args('idempotencyKey', { type: () => String, nullable: true }) idempotencyKey?: string,
     @Args('expectedVersion', { type: () => Int, nullable: true }) expectedVersion?: number,
   ): Promise<ServiceCall> {
-    return this.results.change(callId, { type: 'AddNote', data: { kind, text } }, actorOf(caller), expectedVersion, idempotencyKey);
+    return this.results.change(callId, { type: 'AddNote', data: { kind, text } }, caller, expectedVersion, idempotencyKey);
   }
 }

@@ -5,7 +5,7 @@ import {
   optionalText,
   phaseProgress,
   Priority,
-  ServiceCall as DomainServiceCall,
+  ServiceCall,
   serviceCallStreamId,
   ValidationError,
   Phase as DomainPhase,
@@ -17,20 +17,20 @@ import { Args, Float, ID, Int, Parent, Query, ResolveField, Resolver } from '@ne
 import { READ_ROLES, Roles } from '../../auth/roles.decorator';
 import { DateTime } from '../../graphql/date-time.scalar';
 import { CallStatusEnum, PriorityEnum } from '../models/enums';
-import { CallEvent, Phase, ServiceCall, ServiceCallConnection } from '../models/service-call.model';
+import { CallEvent, Phase, ServiceCallModel, ServiceCallConnection } from '../models/service-call.model';
 
 export const MAX_PAGE_SIZE = 200;
 
-@Resolver(() => ServiceCall)
+@Resolver(() => ServiceCallModel)
 export class ServiceCallResolver {
   constructor(
     private readonly summaries: ServiceCallSummariesStore,
     private readonly store: EventStore,
   ) {}
 
-  @Query(() => ServiceCall, { nullable: true })
+  @Query(() => ServiceCallModel, { nullable: true })
   @Roles(...READ_ROLES)
-  serviceCall(@Args('id', { type: () => ID }) id: string): DomainServiceCall | null {
+  serviceCall(@Args('id', { type: () => ID }) id: string): ServiceCall | null {
     return (isCallId(id) && this.summaries.byId(id)) || null;
   }
 
@@ -73,12 +73,12 @@ export class ServiceCallResolver {
   }
 
   @ResolveField(() => Float, { description: '0..1 over all steps' })
-  progress(@Parent() call: DomainServiceCall): number {
+  progress(@Parent() call: ServiceCall): number {
     return callProgress(call);
   }
 
   @ResolveField(() => [CallEvent], { description: 'every change, oldest first' })
-  async history(@Parent() call: DomainServiceCall): Promise<CallEvent[]> {
+  async history(@Parent() call: ServiceCall): Promise<CallEvent[]> {
     const events = await this.store.readStream(serviceCallStreamId(call.id));
     return events
       .filter((e) => e.streamVersion <= call.version)

@@ -61,7 +61,7 @@ describe('aftercare over HTTP (e2e)', () => {
     const result = await client.request(query, variables);
     expect(result.data).toBeNull();
     expect((await getCall(id)).version).toBe(before.version);
-    return result.errors![0]!.extensions!;
+    return result.errors![0].extensions!;
   }
 
   it(
@@ -73,7 +73,7 @@ describe('aftercare over HTTP (e2e)', () => {
       expect(waiting).toMatchObject({ status: 'WAITING_ON_CUSTOMER', pauses: [{ reason: 'asked for photos of the damage', to: null }] });
       const back = await mutate(agent, RESPONDED, 'customerResponded', { callId: id });
       expect(back.status).toBe('OPEN');
-      expect(back.pauses[0]!.to).toEqual(expect.any(String));
+      expect(back.pauses[0].to).toEqual(expect.any(String));
       expect(await refused(agent, RESPONDED, { callId: id }, id)).toMatchObject({ code: 'CONFLICT' });
 
       const escalated = await mutate(agent, ESCALATE, 'escalateServiceCall', { callId: id, reason: 'customer threatens to cancel' });
@@ -105,7 +105,7 @@ describe('aftercare over HTTP (e2e)', () => {
       expect(resolved.status).toBe('RESOLVED');
       expect(resolved.phases.map((p) => p.status)).toEqual(['COMPLETED', 'SKIPPED', 'SKIPPED']);
       expect(resolved.resolution).toMatchObject({ agreedSolution: 'Refund paid at once', implemented: true, resolvedBy: 'apikey:dev-manager' });
-      expect(JSON.parse(resolved.history[resolved.history.length - 1]!.data)).toMatchObject({ early: true, by: 'apikey:dev-manager' });
+      expect(JSON.parse(resolved.history[resolved.history.length - 1].data)).toMatchObject({ early: true, by: 'apikey:dev-manager' });
       // the workflow does not undo it: at most it records how the SLA targets ended
       await new Promise((r) => setTimeout(r, 500));
       const later = await getCall(id);
@@ -130,7 +130,7 @@ describe('aftercare over HTTP (e2e)', () => {
       // the workflow (a new run) makes the last phase's first step READY again
       await waitFor(async () => {
         const call = await getCall(id);
-        return call.phases[2]!.steps.find((s) => s.key === 'propose-solution')!.status === 'READY' ? call : undefined;
+        return call.phases[2].steps.find((s) => s.key === 'propose-solution')!.status === 'READY' ? call : undefined;
       }, 30_000, { description: 'propose-solution READY again' });
 
       expect(await refused(agent, REOPEN, { callId: id, reason: 'x' }, id)).toMatchObject({ code: 'FORBIDDEN' });

@@ -81,7 +81,7 @@ describe('routing API over HTTP (e2e)', () => {
   const getCall = async (id: string): Promise<Call> => (await manager.ok<{ serviceCall: Call }>(CALL, { id })).serviceCall;
   const load = async (id: string) => (await manager.ok<{ agent: { openCalls: number; openCallIds: string[] } }>(LOAD, { id })).agent;
   /** the workflow has started the call's first phase (its own events have landed) */
-  const started = (id: string) => waitFor(async () => ((await getCall(id)).phases[0]!.status === 'ACTIVE' ? getCall(id) : false), 30_000, { description: `call ${id} started` });
+  const started = (id: string) => waitFor(async () => ((await getCall(id)).phases[0].status === 'ACTIVE' ? getCall(id) : false), 30_000, { description: `call ${id} started` });
   const assign = async (callId: string, agentId: string, reason?: string, key?: string) =>
     (await manager.ok<{ assignServiceCall: Call }>(ASSIGN, { callId, agentId, reason, key })).assignServiceCall;
 
@@ -106,7 +106,7 @@ describe('routing API over HTTP (e2e)', () => {
         by: 'apikey:dev-manager',
       });
       // open human steps go to her (she holds the "agent" role of the standard complaint's intake steps)
-      expect(first.phases[0]!.steps.find((s) => s.key === 'record-complaint')!.assignee).toBe('e2e-route-anna');
+      expect(first.phases[0].steps.find((s) => s.key === 'record-complaint')!.assignee).toBe('e2e-route-anna');
       expect(JSON.parse(first.history.find((e) => e.type === 'CallAssigned')!.data)).toMatchObject({ agentId: 'e2e-route-anna', reason: 'knows the customer', automatic: false });
       expect(await load('e2e-route-anna')).toEqual({ openCalls: 1, openCallIds: [a.id] });
 
@@ -191,7 +191,7 @@ describe('routing API over HTTP (e2e)', () => {
 
       const assigned = await assign(phone.id, 'e2e-route-ben');
       expect(assigned.callback).toMatchObject({ stepKey: 'call-back', agentId: 'e2e-route-ben' });
-      expect(assigned.phases[0]!.steps.find((s) => s.key === 'call-back')).toEqual({ key: 'call-back', status: 'READY', assignee: 'e2e-route-ben' });
+      expect(assigned.phases[0].steps.find((s) => s.key === 'call-back')).toEqual({ key: 'call-back', status: 'READY', assignee: 'e2e-route-ben' });
       // once the call has an agent, a callback is no longer asked for
       expect((await manager.request(CALLBACK, { callId: phone.id, phone: '+49 30 1234567', from, to })).errors?.[0]?.extensions?.code).toBe('CONFLICT');
     }),

@@ -68,7 +68,7 @@ async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => 
     Array.from({ length: Math.min(size, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        results[i] = await work(items[i]!);
+        results[i] = await work(items[i]);
       }
     }),
   );
@@ -151,7 +151,6 @@ describe('routing over HTTP (e2e)', () => {
         { description: 'every call to have an assignee', intervalMs: 500 },
       );
       const lastAssignment = Math.max(...calls.map((c) => Date.parse(c.assignments.at(-1)!.at)));
-      // eslint-disable-next-line no-console
       console.log(
         `[routing e2e] 200 concurrent opens: all answered after ${allOpened - firstOpen} ms; ` +
           `first open to last assignment ${lastAssignment - firstOpen} ms`,
@@ -171,9 +170,9 @@ describe('routing over HTTP (e2e)', () => {
         expect(call.assignments).toHaveLength(1);
         const [first] = call.assignments;
         expect(first).toMatchObject({ agentId: call.assignee, previousAgentId: null, trigger: 'OPENED', automatic: true });
-        expect(first!.reasons.length).toBeGreaterThan(0);
-        expect(first!.reasons).toContain(`category:${category}@3`);
-        expect(agents).toContain(first!.agentId);
+        expect(first.reasons.length).toBeGreaterThan(0);
+        expect(first.reasons).toContain(`category:${category}@3`);
+        expect(agents).toContain(first.agentId);
         expect(call.queuedAt).toBeNull();
       }
 
@@ -205,7 +204,7 @@ describe('routing over HTTP (e2e)', () => {
       const toA = await heldBy(first, a);
       expect(toA.assignments).toHaveLength(1);
       expect(toA.assignments[0]).toMatchObject({ agentId: a, trigger: 'OPENED', automatic: true, runnerUp: { agentId: b } });
-      expect(toA.assignments[0]!.reasons).toContain('decided-by:skill');
+      expect(toA.assignments[0].reasons).toContain('decided-by:skill');
       expect((await agent(a)).openCallIds).toEqual([first]);
 
       const from = new Date().toISOString();
@@ -213,12 +212,12 @@ describe('routing over HTTP (e2e)', () => {
       const scheduled = (await manager.ok<{ scheduleAbsence: { currentAbsence: { id: string } | null; absences: { id: string }[] } }>(SCHEDULE, {
         input: { agentId: a, from, to, reason: 'sick leave', replacementAgentId: b },
       })).scheduleAbsence;
-      const absenceId = scheduled.absences[0]!.id;
+      const absenceId = scheduled.absences[0].id;
 
       const moved = await heldBy(first, b);
       expect(moved.assignments).toHaveLength(2);
       expect(moved.assignments[1]).toMatchObject({ agentId: b, trigger: 'ASSIGNEE_ABSENT', automatic: true });
-      expect(moved.assignments[1]!.reasons).toContain(`preferred:${b}`);
+      expect(moved.assignments[1].reasons).toContain(`preferred:${b}`);
       // who lost the call is on the CallUnassigned event (nobody held it in between, so the new assignment names no previous agent)
       const unassigned = moved.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data));
       expect(unassigned).toEqual([expect.objectContaining({ agentId: a, trigger: 'ASSIGNEE_ABSENT', preferredAgentId: b })]);
@@ -259,9 +258,9 @@ describe('routing over HTTP (e2e)', () => {
       const rerouted = await heldBy(id, other);
       expect(rerouted.assignments).toHaveLength(2);
       expect(rerouted.assignments[1]).toMatchObject({ agentId: other, trigger: 'REROUTE', automatic: true });
-      expect(rerouted.assignments[1]!.reasons.length).toBeGreaterThan(0);
+      expect(rerouted.assignments[1].reasons.length).toBeGreaterThan(0);
       // "best" was excluded, so there was nobody else to be runner-up
-      expect(rerouted.assignments[1]!.runnerUp).toBeNull();
+      expect(rerouted.assignments[1].runnerUp).toBeNull();
       const unassigned = rerouted.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data));
       expect(unassigned).toEqual([expect.objectContaining({ agentId: best, trigger: 'REROUTE', reason: 'the customer asked for someone else' })]);
       await agentCalls(best, 0);
@@ -324,7 +323,7 @@ describe('routing over HTTP (e2e)', () => {
       expect(waiting).toEqual([q2, q3]);
 
       // the call must have started for the resolution to make sense; q1 having an agent means it has
-      await waitFor(async () => (await getCall(q1)).phases[0]!.status === 'ACTIVE', 30_000, { description: 'q1 started' });
+      await waitFor(async () => (await getCall(q1)).phases[0].status === 'ACTIVE', 30_000, { description: 'q1 started' });
       const resolved = (await manager.ok<{ resolveServiceCall: { status: string } }>(RESOLVE, { input: { callId: q1, agreedSolution: 'Credit note sent', implemented: true } })).resolveServiceCall;
       expect(resolved.status).toBe('RESOLVED');
 
@@ -352,7 +351,7 @@ describe('routing over HTTP (e2e)', () => {
       const ida = new GraphQLClient(stack!.graphqlUrl, 'key-steps-ida');
       const jan = new GraphQLClient(stack!.graphqlUrl, 'key-steps-jan');
       const START = 'mutation ($callId: ID!, $stepKey: String!) { startStep(callId: $callId, stepKey: $stepKey) { version phases { steps { key status assignee } } } }';
-      await waitFor(async () => (await getCall(callId)).phases[0]!.status === 'ACTIVE', 30_000, { description: 'intake started' });
+      await waitFor(async () => (await getCall(callId)).phases[0].status === 'ACTIVE', 30_000, { description: 'intake started' });
       const before = (await getCall(callId)).version;
 
       const refused = await jan.request(START, { callId, stepKey: 'record-complaint' });

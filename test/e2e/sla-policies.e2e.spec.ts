@@ -104,7 +104,7 @@ describe('SLA policies over HTTP (e2e)', () => {
       expect(opened.sla).toMatchObject({ policyKey: 'e2e-returns', state: 'ON_TRACK', firstRespondedAt: null });
 
       const ready = await waitForWork(integrator, id);
-      const step = readyHumanSteps(ready)[0]!;
+      const step = readyHumanSteps(ready)[0];
       await startStep(integrator.as(DEV_KEYS.AGENT), id, step.key);
       const responded = await getCall(id);
       expect(responded.sla.firstRespondedAt).toEqual(expect.any(String));
@@ -112,12 +112,12 @@ describe('SLA policies over HTTP (e2e)', () => {
 
       const waiting = (await integrator.ok<{ waitForCustomer: Call }>(WAIT, { callId: id, reason: 'asked for the receipt' })).waitForCustomer;
       expect(waiting.sla.state).toBe('PAUSED');
-      expect(waiting.sla.pausedSince).toBe(waiting.pauses[0]!.from);
+      expect(waiting.sla.pausedSince).toBe(waiting.pauses[0].from);
       await new Promise((r) => setTimeout(r, 1_500));
       const back = (await integrator.ok<{ customerResponded: Call }>(RESPONDED, { callId: id })).customerResponded;
       expect(back.sla).toMatchObject({ state: 'ON_TRACK', pausedSince: null });
       // around the clock, the due time moves out by exactly the time spent waiting
-      const paused = Date.parse(back.pauses[0]!.to!) - Date.parse(back.pauses[0]!.from);
+      const paused = Date.parse(back.pauses[0].to!) - Date.parse(back.pauses[0].from);
       expect(paused).toBeGreaterThanOrEqual(1_500);
       expect(Date.parse(back.sla.resolutionDueAt) - Date.parse(opened.sla.resolutionDueAt)).toBe(paused);
     }),

@@ -55,7 +55,7 @@ export class GraphQLClient {
     const text = await response.text();
     let parsed: { data?: T | null; errors?: GraphQLErrorBody[] } = {};
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text) as typeof parsed; // the GraphQL-over-HTTP answer shape
     } catch {
       throw new Error(`not a JSON answer (HTTP ${response.status}): ${text.slice(0, 500)}`);
     }
@@ -105,7 +105,7 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      const cause = lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : '';
+      const cause = lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -170,8 +170,8 @@ export class Stack {
           resolve();
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (chunk: Buffer) => this.append(chunk.toString('utf8')));
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (chunk: Buffer) => this.append(chunk.toString('utf8')));
     });
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
@@ -196,7 +196,7 @@ export class Stack {
   private readySearchFrom = 0;
 
   private append(text: string): void {
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ ... m) from the product's log
     this.output += text.replace(/\x1b\[[0-9;]*m/g, '');
     if (this.output.length > OUTPUT_LIMIT * 2) {
       const cut = this.output.length - OUTPUT_LIMIT;

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\r[${bar}] ${(share * 100).toFixed(0).padStart(3)}%  ${p.applied.toLocaleString('en')} events  ${rate.toLocaleString('en')}/s `);
   });
   process.stdout.write('\n');
-  const calls = db.prepare('SELECT count(*) FROM service_calls').pluck().get();
+  const calls = db.prepare<[], number>('SELECT count(*) FROM service_calls').pluck().get() ?? 0;
   console.log(`rebuilt read models from ${result.applied.toLocaleString('en')} events in ${((Date.now() - started) / 1000).toFixed(1)} s: ${calls} calls`);
   db.close();
   await store.close();

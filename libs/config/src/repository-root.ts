@@ -5,7 +5,7 @@ import * as path from 'node:path';
 export function repositoryRoot(from = __dirname): string {
   for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'service-call-backend') return dir;
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'service-call-backend') return dir;
   }
   throw new Error(`no repository root above ${from}`);
 }

@@ -3,6 +3,7 @@ import {
   ANY_VERSION,
   AppendResult,
   EventData,
+  EventMetadata,
   EventHandler,
   EventStore,
   ExpectedVersion,
@@ -82,8 +83,9 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   streamVersion: row.stream_version,
   position: row.position,
   type: row.type,
-  data: JSON.parse(row.data),
-  metadata: JSON.parse(row.metadata),
+  // written by append() from the same types, as JSON
+  data: JSON.parse(row.data) as EventData['data'],
+  metadata: JSON.parse(row.metadata) as EventMetadata,
   recordedAt: row.recorded_at,
 });
 

@@ -15,7 +15,7 @@ function tableNames(markdown: string, heading: string): string[] {
   // skip the header row and its |---| line; the table ends at the first line that is not a row
   for (const row of lines.slice(lines.findIndex((l) => l.startsWith('|')) + 2)) {
     if (!row.startsWith('|')) break;
-    names.push(...[...(row.split('|')[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!));
+    names.push(...[...(row.split('|')[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]));
   }
   return names;
 }
@@ -23,7 +23,7 @@ function tableNames(markdown: string, heading: string): string[] {
 /** Every variable AppConfig reads when built from an empty environment (a Proxy notes each read). */
 function variablesReadByConfig(): string[] {
   const read = new Set<string>();
-  const env = new Proxy({} as Record<string, string | undefined>, {
+  const env = new Proxy({}, {
     get: (_target, name) => {
       if (typeof name === 'string') read.add(name);
       return undefined;

@@ -17,10 +17,15 @@ export function toContractErrors(errors: readonly GraphQLError[]): ContractError
   return errors.flatMap((error) => {
     const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
     if (Array.isArray(inner)) {
-      return inner.map((e) => (e instanceof GraphQLError ? toContractError(e) : toContractError(new GraphQLError(String(e?.message ?? e)))));
+      return (inner as unknown[]).map((e) => toContractError(e instanceof GraphQLError ? e : new GraphQLError(messageOf(e))));
     }
     return [toContractError(error)];
   });
+}
+
+function messageOf(e: unknown): string {
+  const message = typeof e === 'object' && e !== null && 'message' in e ? e.message : undefined;
+  return String(message ?? e);
 }
 
 /**

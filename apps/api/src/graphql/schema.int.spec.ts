@@ -79,9 +79,9 @@ describe('GraphQL schema', () => {
 
   // the check itself can fail: each kind of break an integrator would feel is found
   it.each([
-    ['a removed field', (sdl: string) => sdl.replace(/(\ntype ServiceCall \{[^}]*?)\n  trackingCode: String!/, '$1'), 'ServiceCall.trackingCode was removed'],
-    ['a field made nullable', (sdl: string) => sdl.replace(/^  openedAt: DateTime!$/m, '  openedAt: DateTime'), 'ServiceCall.openedAt changed type'],
-    ['a removed enum value', (sdl: string) => sdl.replace(/^  WAITING_ON_CUSTOMER$/m, ''), 'WAITING_ON_CUSTOMER was removed'],
+    ['a removed field', (sdl: string) => sdl.replace(/(\ntype ServiceCall \{[^}]*?)\n {2}trackingCode: String!/, '$1'), 'ServiceCall.trackingCode was removed'],
+    ['a field made nullable', (sdl: string) => sdl.replace(/^ {2}openedAt: DateTime!$/m, '  openedAt: DateTime'), 'ServiceCall.openedAt changed type'],
+    ['a removed enum value', (sdl: string) => sdl.replace(/^ {2}WAITING_ON_CUSTOMER$/m, ''), 'WAITING_ON_CUSTOMER was removed'],
     ['a changed default', (sdl: string) => sdl.replace(/(serviceCalls\([\s\S]*?first: Int = )50/, '$120'), 'Query.serviceCalls arg first has changed defaultValue'],
     ['a new required argument', (sdl: string) => sdl.replace(/trackServiceCall\(trackingCode: String!\)/, 'trackServiceCall(trackingCode: String!, pin: String!)'), 'A required arg pin on Query.trackServiceCall was added'],
   ])('finds %s', (_name, change, expected) => {

@@ -75,7 +75,7 @@ export class WebSocketTransport implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const graphql = (this.fastify as (FastifyInstance & { graphql?: MercuriusHooks }) | undefined)?.graphql;
+    const graphql = this.fastify?.graphql;
     graphql?.addHook('preSubscriptionExecution', async (schema: GraphQLSchema, document: DocumentNode) => {
       const [error] = validate(schema, document);
       if (error) throw contractGraphQLError(error);
@@ -100,10 +100,6 @@ export class WebSocketTransport implements OnApplicationBootstrap {
     };
     socket.on('message', onMessage);
   }
-}
-
-interface MercuriusHooks {
-  addHook(name: 'preSubscriptionExecution', hook: (schema: GraphQLSchema, document: DocumentNode) => Promise<void>): void;
 }
 
 function refuse(socket: WebSocketLike, reason: string): void {

@@ -3,7 +3,7 @@
 // (PROGRESS_UPDATE, SENT), a repeated run (a retried activity) sends and records nothing more, and a
 // new attempt of the step is a new contact.
 import { AppConfig } from '@app/config';
-import { ServiceCall, serviceCallStreamId } from '@app/domain';
+import { serviceCallStreamId } from '@app/domain';
 import { EventStore } from '@app/event-store';
 import { OpenServiceCallCommand } from '@app/service-calls';
 import { INestApplicationContext } from '@nestjs/common';
@@ -39,7 +39,7 @@ it('e-mails the customer once per attempt of the step and records each contact o
   const action = app.get(NotifyCustomerAction);
   const first = { attempt: 1, idempotencyKey: `${call.id}:intake#1` };
 
-  const outcome = await action.run(call as ServiceCall, 'record-complaint', first);
+  const outcome = await action.run(call, 'record-complaint', first);
   expect(outcome).toMatch(/^Notified Nora Net by EMAIL \(n\*\*\*@example\.com\): SENT\. The message: "Your service call/);
   const mails = () => smtp.received.filter((m) => m.envelopeTo.includes('nora@example.com'));
   expect(mails()).toHaveLength(1);
@@ -54,12 +54,12 @@ it('e-mails the customer once per attempt of the step and records each contact o
   ]);
 
   // the activity retried: the same contact, nothing sent or recorded again
-  await expect(action.run(call as ServiceCall, 'record-complaint', first)).resolves.toMatch(/SENT/);
+  await expect(action.run(call, 'record-complaint', first)).resolves.toMatch(/SENT/);
   expect(mails()).toHaveLength(1);
   expect(await types()).toHaveLength(3);
 
   // the step tried again (retryStep): a new contact
-  await action.run(call as ServiceCall, 'record-complaint', { attempt: 2, idempotencyKey: `${call.id}:intake#2` });
+  await action.run(call, 'record-complaint', { attempt: 2, idempotencyKey: `${call.id}:intake#2` });
   expect(mails()).toHaveLength(2);
   expect(await types()).toHaveLength(5);
 });

@@ -107,7 +107,7 @@ export function progressMessage(call: ServiceCall, stepKey: string): string {
   const parts = [`Your service call ${code} moved on`];
   if (done && next) parts.push(`: ${done.name} is done; next: ${next.name}.`);
   else if (done) parts.push(`: ${done.name} is done, the last phase; we will confirm the resolution with you.`);
-  else parts.push(`: ${next!.name} is under way.`);
+  else parts.push(`: ${next.name} is under way.`);
   return `${parts.join('')} Track it with your code ${code}.`;
 }
 

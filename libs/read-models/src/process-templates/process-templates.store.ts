@@ -41,12 +41,12 @@ export class ProcessTemplatesStore {
 
   /** The latest version of every template, by key. */
   allLatest(): ProcessTemplate[] {
-    return this.statements.allLatest.all().map((doc) => JSON.parse(doc));
+    return this.statements.allLatest.all().map((doc) => JSON.parse(doc) as ProcessTemplate);
   }
 
   /** Every version of one template, oldest first ([] for an unknown key). */
   versions(key: string): ProcessTemplate[] {
-    return this.statements.versions.all(key).map((doc) => JSON.parse(doc));
+    return this.statements.versions.all(key).map((doc) => JSON.parse(doc) as ProcessTemplate);
   }
 
   categoryMappings(): CategoryProcess[] {
@@ -54,4 +54,4 @@ export class ProcessTemplatesStore {
   }
 }
 
-const parse = (doc: string | undefined): ProcessTemplate | undefined => (doc === undefined ? undefined : JSON.parse(doc));
+const parse = (doc: string | undefined): ProcessTemplate | undefined => (doc === undefined ? undefined : (JSON.parse(doc) as ProcessTemplate));

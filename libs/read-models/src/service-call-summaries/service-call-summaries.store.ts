@@ -34,7 +34,7 @@ export class ServiceCallSummariesStore {
 
   byId(id: string): ServiceCall | undefined {
     const doc = this.db.prepare('SELECT doc FROM service_calls WHERE id = ?').pluck().get(id) as string | undefined;
-    return doc ? JSON.parse(doc) : undefined;
+    return doc ? (JSON.parse(doc) as ServiceCall) : undefined;
   }
 
   /**
@@ -66,7 +66,7 @@ export class ServiceCallSummariesStore {
 
   byTrackingCode(code: string): ServiceCall | undefined {
     const doc = this.db.prepare('SELECT doc FROM service_calls WHERE tracking_code = ?').pluck().get(code) as string | undefined;
-    return doc ? JSON.parse(doc) : undefined;
+    return doc ? (JSON.parse(doc) as ServiceCall) : undefined;
   }
 
   /** One page of calls matching every filter given, newest first (see pageQuery). */
@@ -98,7 +98,7 @@ export class ServiceCallSummariesStore {
       )
       .pluck()
       .all(excludeId, customer.email ?? null, customer.email ?? null, phone, phone, limit) as string[];
-    return docs.map((d) => JSON.parse(d));
+    return docs.map((d) => JSON.parse(d) as ServiceCall);
   }
 }
 
@@ -147,7 +147,7 @@ export function encodeCursor(openedAt: string, id: string): string {
 /** Throws on a cursor this store did not make. */
 export function decodeCursor(cursor: string): [string, string] {
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
   } catch {
     // fall through

@@ -14,6 +14,6 @@ export class SlaPoliciesStore {
 
   /** The newest definition of every policy, by key. */
   latest(): StoredSlaPolicy[] {
-    return this.all.all().map((doc) => JSON.parse(doc));
+    return this.all.all().map((doc) => JSON.parse(doc) as StoredSlaPolicy);
   }
 }

@@ -20,7 +20,7 @@ export class SlaRisksStore {
   }
 
   atRisk(now: Date, first: number): ServiceCall[] {
-    return (this.risks.all(now.toISOString(), first) as string[]).map((doc) => JSON.parse(doc) as ServiceCall);
+    return this.risks.all(now.toISOString(), first).map((doc) => JSON.parse(doc) as ServiceCall);
   }
 
   /** SQLite's plan for the query (EXPLAIN QUERY PLAN details), for tests. */

@@ -93,9 +93,9 @@ export class ServiceCallActivitiesService implements ServiceCallActivities {
         phaseKey: phase.key,
         stepKey: step.key,
         attempt: input.attempt,
-        reason: (failed?.data.reason as string | undefined) ?? null,
+        reason: failed?.data.reason ?? null,
         automated: step.automated,
-        by: (failed?.data.by as string | undefined) ?? null,
+        by: failed?.data.by ?? null,
         at: input.failedAt,
       },
     });

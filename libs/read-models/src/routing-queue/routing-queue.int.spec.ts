@@ -85,7 +85,7 @@ describe('routing queue read model on real SQLite files', () => {
     expect(queue.waiting(2).map((w) => w.callId)).toEqual([legacy, older]);
     expect(queue.waiting()[1]).toEqual({
       callId: older,
-      trackingCode: expect.stringMatching(/^TRK-Q-/),
+      trackingCode: expect.stringMatching(/^TRK-Q-/) as unknown,
       dueAt: t(80).toISOString(),
       queuedAt: t(42).toISOString(),
       receivedAt: t(20).toISOString(),
@@ -118,7 +118,7 @@ describe('routing queue read model on real SQLite files', () => {
     await run(waiting, t(4), { type: 'RequestCallback', data: { phone: '+49 30 1234567', windowFrom: t(60).toISOString(), windowTo: t(120).toISOString() } });
     await settled();
     expect(ids()).toEqual([assigned, resolved, waiting]);
-    expect(queue.waiting()[2]!.callback).toEqual({ phone: '+49 30 1234567', windowFrom: t(60).toISOString(), windowTo: t(120).toISOString() });
+    expect(queue.waiting()[2].callback).toEqual({ phone: '+49 30 1234567', windowFrom: t(60).toISOString(), windowTo: t(120).toISOString() });
 
     await assign(assigned, t(5));
     await scenarios.finish(resolved, t(6));
@@ -139,7 +139,7 @@ describe('routing queue read model on real SQLite files', () => {
     const calls = [];
     for (let i = 0; i < 12; i++) calls.push(await open(t(i % 4), i % 3 === 0 ? SLOW : FAST));
     for (const [i, id] of calls.entries()) if (i % 5 !== 4) await enqueue(id, t(10 + (i % 3)));
-    await assign(calls[0]!, t(20));
+    await assign(calls[0], t(20));
     await settled();
     const live = queue.waiting();
     expect(live).toHaveLength(9);

@@ -45,10 +45,10 @@ export class RoutingQueueProjection implements Projection {
   apply(event: RecordedEvent): void {
     const callId = callIdOfStream(event.streamId);
     if (!callId) return;
-    const storedVersion = this.queued.get(callId) as number | undefined;
+    const storedVersion = this.queued.get(callId);
     if (event.type !== 'CallQueued' && storedVersion === undefined) return;
     if (storedVersion !== undefined && storedVersion >= event.streamVersion) return; // delivered again
-    const doc = this.call.get(callId) as string | undefined;
+    const doc = this.call.get(callId);
     if (!doc) return;
     const call = JSON.parse(doc) as ServiceCall;
     if (call.version !== event.streamVersion) return; // the summaries are elsewhere (a redelivery): they decide

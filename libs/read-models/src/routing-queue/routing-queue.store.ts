@@ -18,7 +18,7 @@ export class RoutingQueueStore {
 
   waiting(limit = MAX_ROUTING_QUEUE): WaitingCall[] {
     const n = Math.max(0, Math.min(Math.trunc(limit), MAX_ROUTING_QUEUE));
-    return (this.waitingStatement.all(n) as string[]).map((doc) => JSON.parse(doc) as WaitingCall);
+    return this.waitingStatement.all(n).map((doc) => JSON.parse(doc) as WaitingCall);
   }
 
   count(): number {

@@ -78,7 +78,7 @@ describe('agents on a real SQLite event store', () => {
     const agent = await agents.load('anna');
     expect(agent?.openCalls).toHaveLength(3);
     // a released slot can be taken again; an override may go past capacity
-    await agents.releaseCall('anna', agent!.openCalls[0]!, 'resolved');
+    await agents.releaseCall('anna', agent!.openCalls[0], 'resolved');
     await agents.takeCall('anna', 'call-new');
     await agents.takeCall('anna', 'call-override', { override: true });
     expect((await agents.load('anna'))?.openCalls).toHaveLength(4);

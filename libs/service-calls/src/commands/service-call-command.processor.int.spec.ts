@@ -73,9 +73,9 @@ describe('ServiceCallCommandProcessor on a real SQLite event store', () => {
     const before = await store.lastPosition();
     const error = await processor
       .execute(callId, { type: 'CompleteStep', data: { stepKey: 'record-complaint' } }, { ...person, expectedVersion: 1 })
-      .catch((e) => e);
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
-    expect(error.currentVersion).toBe(3);
+    expect((error as ConflictError).currentVersion).toBe(3);
     expect(await store.lastPosition()).toBe(before);
   });
 
@@ -129,7 +129,7 @@ describe('ServiceCallCommandProcessor on a real SQLite event store', () => {
     })({ path: path.join(dir, 'events.sqlite') });
     const error = await new ServiceCallCommandProcessor(racing)
       .execute(callId, { type: 'StartStep', data: { stepKey: 'record-complaint' } }, person)
-      .catch((e) => e);
+      .catch((e: unknown) => e);
     await racing.close();
     expect(error).toBeInstanceOf(ConcurrentChangeError);
     expect((await store.readStream(streamId)).filter((e) => e.type === 'StepStarted')).toHaveLength(0);

@@ -131,9 +131,9 @@ describe('process templates on a real SQLite event store', () => {
       const before = await store.lastPosition();
       const cyclic = repair('v2');
       cyclic.phases[0].steps[0].dependsOn = ['fix'];
-      const error = await defineTemplate(cyclic).catch((e) => e);
+      const error = await defineTemplate(cyclic).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
-      expect(error).toMatchObject({ field: 'phases[0].steps[0].dependsOn', message: expect.stringContaining('schedule -> fix -> schedule') });
+      expect(error).toMatchObject({ field: 'phases[0].steps[0].dependsOn', message: expect.stringContaining('schedule -> fix -> schedule') as unknown });
       expect(await store.lastPosition()).toBe(before);
       expect(await versionsOf('device-repair')).toEqual([1]);
     });
@@ -185,7 +185,7 @@ describe('process templates on a real SQLite event store', () => {
       expect((await defineTemplate(repair('v2'), { expectedVersion: 1 })).template.version).toBe(2);
       const before = await store.lastPosition();
       for (const expectedVersion of [0, 1, 3]) {
-        const error = await defineTemplate(repair('stale'), { expectedVersion }).catch((e) => e);
+        const error = await defineTemplate(repair('stale'), { expectedVersion }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConflictError);
         expect(error).toMatchObject({ currentVersion: 2, field: 'expectedVersion' });
       }
@@ -236,7 +236,7 @@ describe('process templates on a real SQLite event store', () => {
 
     it('refuses an unknown template, a blank category or key, and appends nothing', async () => {
       const before = await store.lastPosition();
-      await expect(set('repairs', 'no-such-template')).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'processKey', message: expect.stringContaining('unknown process template') });
+      await expect(set('repairs', 'no-such-template')).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'processKey', message: expect.stringContaining('unknown process template') as unknown });
       await expect(set('  ', 'standard-complaint')).rejects.toMatchObject({ field: 'category' });
       await expect(set('repairs', ' ')).rejects.toMatchObject({ field: 'processKey' });
       expect(await store.lastPosition()).toBe(before);

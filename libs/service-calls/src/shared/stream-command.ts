@@ -89,7 +89,7 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
         events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata })),
         version,
       );
-      const after = events.reduce(aggregate.evolve, state);
+      const after = events.reduce((s, e) => aggregate.evolve(s, e), state);
       if (!aggregate.exists(after)) throw new Error(`an appended ${aggregate.noun} must exist`);
       // Positions of a multi-event append are consecutive in the SQLite store; in EventStoreDB they are
       // not, but only the last one (the one read-your-writes waits for) is used for anything but display.

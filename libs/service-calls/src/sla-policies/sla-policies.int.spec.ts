@@ -97,7 +97,7 @@ describe('SLA policies on a real SQLite event store', () => {
     const billing = await open.execute(new OpenServiceCallCommand(input('billing', 'HIGH'), manager));
     const other = await open.execute(new OpenServiceCallCommand(input('Shipping', 'LOW'), manager));
     const first = (await store.readStream(serviceCallStreamId(billing.call.id)))[0];
-    expect(first.data.sla).toEqual({ policy: expect.objectContaining({ key: 'billing', resolutionTarget: 'P2D' }) });
+    expect(first.data.sla).toEqual({ policy: expect.objectContaining({ key: 'billing', resolutionTarget: 'P2D' }) as unknown });
     expect((await callOf(other.call.id)).slaPolicy).toEqual(DEFAULT_SLA_POLICY);
 
     await define.execute(new DefineSlaPolicyCommand({ key: 'billing', category: 'Billing', resolutionTarget: 'P9D' }, manager));

@@ -24,7 +24,7 @@ describe("a call's routing fields, from the call as its stream folds it", () => 
 
   it('a queued call shows since when and why it waits; once resolved, it waits for nobody', async () => {
     const callId = newCallId('test');
-    const input = { channel: 'PHONE', category: 'billing', summary: 'Charged twice', customer: { name: 'Ada Lovelace' } };
+    const input = { channel: 'PHONE' as const, category: 'billing', summary: 'Charged twice', customer: { name: 'Ada Lovelace' } };
     await processor.execute(callId, { type: 'OpenServiceCall', data: { callId, trackingCode: 'AAAA-BBBB-CCCC', process: STANDARD_COMPLAINT, input } }, { actor: 'apikey:crm' });
     const { call: queued } = await processor.execute(callId, { type: 'QueueServiceCall', data: { reasons: ['no-eligible-agent'] } }, { actor: WORKFLOW_ACTOR, idempotencyKey: 'queue:1' });
     expect(fields.queuedAt(queued)).toBe(queued.queuedAt);

@@ -1,0 +1,124 @@
+import { agentStreamId, ConflictError, LIMITS, STANDARD_COMPLAINT, ValidationError, WORKFLOW_ACTOR } from '@app/domain';
+import { SqliteEventStore } from '@app/event-store';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AgentRepository } from '../agents/agent.repository';
+import { RegisterAgentCommand } from '../agents/register-agent.command';
+import { RegisterAgentHandler } from '../agents/register-agent.handler';
+import { ServiceCallCommandProcessor } from '../commands/service-call-command.processor';
+import { ServiceCallRepository } from '../commands/service-call.repository';
+import { newCallId } from '../commands/tracking-code';
+import { AgentRefusedCallError, AssignmentRequest, AssignServiceCallCommand } from './assign-service-call.command';
+import { AssignServiceCallHandler } from './assign-service-call.handler';
+import { RerouteServiceCallCommand } from './reroute-service-call.command';
+import { RerouteServiceCallHandler } from './reroute-service-call.handler';
+
+describe("assignment and reroute: the agent's stream and the call's, on a real SQLite event store", () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let agents: AgentRepository;
+  let processor: ServiceCallCommandProcessor;
+  let assign: AssignServiceCallHandler;
+  let reroute: RerouteServiceCallHandler;
+  const manager = { actor: 'apikey:boss' };
+  const manual = (agentId: string, extra: Partial<AssignmentRequest> = {}): AssignmentRequest => ({ agentId, trigger: 'MANUAL', override: true, candidates: [], ...extra });
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assign-'));
+    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    agents = new AgentRepository(store);
+    processor = new ServiceCallCommandProcessor(store);
+    const calls = new ServiceCallRepository(store);
+    assign = new AssignServiceCallHandler(calls, processor, agents);
+    reroute = new RerouteServiceCallHandler(calls, processor, agents);
+    const register = new RegisterAgentHandler(agents);
+    for (const id of ['anna', 'ben']) {
+      await register.execute(new RegisterAgentCommand({ id, name: id, regions: ['de-north'], languages: ['de'], skills: [], capacity: 1 }, manager));
+    }
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(): Promise<string> {
+    const callId = newCallId('t');
+    const input = { channel: 'PHONE' as const, category: 'billing', summary: 'Charged twice', customer: { name: 'Ada Lovelace' } };
+    await processor.execute(callId, { type: 'OpenServiceCall', data: { callId, trackingCode: 'AAAA-BBBB-CCCC', process: STANDARD_COMPLAINT, input } }, manager);
+    return callId;
+  }
+  const openCallsOf = async (agentId: string) => (await agents.load(agentId))?.openCalls;
+  const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
+
+  it("a manager's assignment: the agent takes the call (past capacity), the call records it, the agent who had it releases it; the same key again changes nothing", async () => {
+    const callId = await open();
+    await agents.takeCall('ben', 'another-call'); // Ben is full: a manager may still give him the call
+    const toAnna = await assign.execute(new AssignServiceCallCommand(callId, manual('anna'), { ...manager, idempotencyKey: 'k1' }));
+    expect(toAnna.call.assignee).toBe('anna');
+    expect(toAnna.agent?.openCalls).toEqual([callId]);
+
+    const toBen = await assign.execute(new AssignServiceCallCommand(callId, manual('ben', { reason: 'he knows the customer' }), { ...manager, idempotencyKey: 'k2' }));
+    expect(toBen.call.assignee).toBe('ben');
+    expect(toBen.call.assignments.at(-1)).toMatchObject({ agentId: 'ben', previousAgentId: 'anna', trigger: 'MANUAL', automatic: false, reason: 'he knows the customer' });
+    expect(await openCallsOf('ben')).toEqual(['another-call', callId]);
+    expect(await openCallsOf('anna')).toEqual([]);
+    // read-your-writes waits for the release too
+    expect(toBen.position).toBe(await store.lastPosition());
+
+    const before = await store.lastPosition();
+    const again = await assign.execute(new AssignServiceCallCommand(callId, manual('ben', { reason: 'he knows the customer' }), { ...manager, idempotencyKey: 'k2' }));
+    expect(again.events.map((e) => e.streamVersion)).toEqual(toBen.events.map((e) => e.streamVersion));
+    expect(again.agent).toBeUndefined();
+    expect(await store.lastPosition()).toBe(before);
+  });
+
+  it('refused by the call after the agent took it (a stale version): the agent gets the slot back', async () => {
+    const callId = await open();
+    const error = await refusal(assign.execute(new AssignServiceCallCommand(callId, manual('anna'), { ...manager, expectedVersion: 7 })));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error).toMatchObject({ field: 'expectedVersion', currentVersion: 1 });
+    expect(await openCallsOf('anna')).toEqual([]);
+    expect((await store.readStream(agentStreamId('anna'))).map((e) => [e.type, e.data.reason])).toEqual([
+      ['AgentRegistered', undefined],
+      ['AgentCallTaken', undefined],
+      ['AgentCallReleased', 'assignment-refused'],
+    ]);
+  });
+
+  it("an agent who cannot take the call refuses it (routing then tries another); a note the call would refuse is refused before anyone takes it", async () => {
+    const callId = await open();
+    await agents.takeCall('anna', 'another-call');
+    const before = await store.lastPosition();
+    const full = await refusal(
+      assign.execute(new AssignServiceCallCommand(callId, { agentId: 'anna', trigger: 'OPENED', override: false, reasons: ['load:0/1'], runnerUp: null, candidates: [] }, { actor: WORKFLOW_ACTOR, idempotencyKey: 'route:1' })),
+    );
+    expect(full).toBeInstanceOf(AgentRefusedCallError);
+    expect(full).toMatchObject({ agentId: 'anna', code: 'CONFLICT', message: expect.stringContaining('at capacity') as unknown });
+
+    const note = await refusal(assign.execute(new AssignServiceCallCommand(callId, manual('ben', { reason: 'x'.repeat(LIMITS.outcome + 1) }), manager)));
+    expect(note).toBeInstanceOf(ValidationError);
+    expect(note).toMatchObject({ field: 'reason' });
+    expect(await store.lastPosition()).toBe(before);
+  });
+
+  it('a reroute takes the agent off the call and releases them, once per key; a call without an agent is refused', async () => {
+    const callId = await open();
+    await assign.execute(new AssignServiceCallCommand(callId, manual('anna'), { ...manager, idempotencyKey: 'give' }));
+    const rerouted = await reroute.execute(new RerouteServiceCallCommand(callId, 'the customer asked for someone else', { ...manager, idempotencyKey: 'r1' }));
+    expect(rerouted.call.assignee).toBeUndefined();
+    expect(rerouted.events.map((e) => e.type)).toEqual(['CallUnassigned']);
+    expect(rerouted.call).toMatchObject({ routingTrigger: 'REROUTE', routingExcluded: ['anna'] });
+    expect(await openCallsOf('anna')).toEqual([]);
+    expect(rerouted.position).toBe(await store.lastPosition());
+
+    const before = await store.lastPosition();
+    const again = await reroute.execute(new RerouteServiceCallCommand(callId, 'the customer asked for someone else', { ...manager, idempotencyKey: 'r1' }));
+    expect(again.events.map((e) => e.streamVersion)).toEqual(rerouted.events.map((e) => e.streamVersion));
+    expect(await store.lastPosition()).toBe(before);
+
+    const nobody = await refusal(reroute.execute(new RerouteServiceCallCommand(callId, 'again', manager)));
+    expect(nobody).toBeInstanceOf(ConflictError);
+    expect((nobody as Error).message).toMatch(/waits for an agent/);
+  });
+});

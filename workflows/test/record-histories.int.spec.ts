@@ -74,27 +74,34 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     await workflowOf(callId, runId).result();
   }
 
-  /**
-   * Waits until the run has had every event the dispatcher delivers (all but the workflow's own) and
-   * its last workflow task is complete, then writes its history. Open runs end at that point.
-   */
-  async function save(scenario: string, callId: string, runId?: string): Promise<void> {
+  /** The run's history once it has had every event the dispatcher delivers and its last workflow task is complete. */
+  function untilSettled(what: string, callId: string, runId?: string) {
     const handle = workflowOf(callId, runId);
-    const history = await eventually(
-      `${scenario}: run settled`,
+    return eventually(
+      what,
       async () => {
         const delivered = (await streamOf(callId)).filter((e) => e.metadata.actor !== WORKFLOW_ACTOR).length;
         const h = await handle.fetchHistory();
         const events = h.events ?? [];
         const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-        // after the last completed workflow task only its local activities' markers (or the end of the run) may follow
+        // after the last completed workflow task only its local activities' markers (with a patch's
+        // search attribute), or the end of the run, may follow
         const lastTask = events.map((e) => !!e.workflowTaskCompletedEventAttributes).lastIndexOf(true);
         const after = events.slice(lastTask + 1);
-        const settled = lastTask >= 0 && after.every((e) => e.markerRecordedEventAttributes || e.workflowExecutionCompletedEventAttributes);
+        const settled =
+          lastTask >= 0 && after.every((e) => e.markerRecordedEventAttributes || e.upsertWorkflowSearchAttributesEventAttributes || e.workflowExecutionCompletedEventAttributes);
         return signals >= delivered && settled && h;
       },
       { timeoutMs: 30_000 },
     );
+  }
+
+  /**
+   * Waits until the run has had every event the dispatcher delivers (all but the workflow's own) and
+   * its last workflow task is complete, then writes its history. Open runs end at that point.
+   */
+  async function save(scenario: string, callId: string, runId?: string): Promise<void> {
+    const history = await untilSettled(`${scenario}: run settled`, callId, runId);
     const file = path.join(HISTORIES_DIR, `${LABEL}-${scenario}.json`);
     fs.writeFileSync(file, historyToJson(history) + '\n');
     console.log(`recorded ${path.relative(process.cwd(), file)}: ${history.events?.length} events`);
@@ -286,6 +293,49 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     await untilFinished(id);
     await eventually('rec-emil released', async () => (await agentOf('rec-emil')).openCalls.length === 0);
     await save('absent-rerouted', id);
+  });
+
+  // Issue 18: the two command loops of the v5 release (record them with RECORD_HISTORIES=v5 -t loop from
+  // commit 226b944, the code before the fix; the replay spec replays them, and the new code settles them).
+  const resolution = { agreedSolution: 'a new machine delivered', implemented: true };
+  it('loop-resolved-by-manager: a manager resolves mid-process; the ~7 events reach the run as separate signals and between them it re-issues ResolveServiceCall (answered with no events) again and again', async () => {
+    const id = await openCall('Mia Manager');
+    await work(id, 'record-complaint');
+    await untilStep(id, 'confirm-understanding', 'READY');
+    await untilSettled('the run idle', id);
+    await t.dispatcher.stop();
+    try {
+      const before = (await streamOf(id)).length;
+      await change(id, { type: 'ResolveServiceCall', data: { resolution } }, MANAGER);
+      // one signal at a time, as a busy dispatcher delivers them: the run works between them
+      for (const event of (await streamOf(id)).slice(before)) {
+        await workflowOf(id).signal(callEventSignal, { type: event.type, version: event.streamVersion, data: event.data });
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+    } finally {
+      t.dispatcher.start();
+    }
+    await untilFinished(id);
+    await save('loop-resolved-by-manager', id);
+  });
+
+  it('loop-sla-met-behind-aftercare: resolved, and an aftercare event (workflow actor, never delivered to this run) lands before the SLA MET records: the run re-issues them without end (history cut: terminated)', async () => {
+    const id = await openCall('Sid Sla');
+    await untilStep(id, 'record-complaint', 'READY');
+    await t.dispatcher.stop();
+    try {
+      await change(id, { type: 'ResolveServiceCall', data: { resolution } }, MANAGER);
+      const scheduledFor = new Date().toISOString();
+      await t.activities.issueCommand({ callId: id, command: { type: 'ScheduleContact', data: { contactId: 'follow-up-1', purpose: 'FOLLOW_UP', channel: 'EMAIL', scheduledFor } }, idempotencyKey: 'schedule-contact:follow-up-1' });
+    } finally {
+      t.dispatcher.start();
+    }
+    await eventually('the loop', async () => ((await workflowOf(id).fetchHistory()).events?.length ?? 0) > 150, { timeoutMs: 60_000 });
+    await workflowOf(id).terminate('recorded the loop');
+    const history = await workflowOf(id).fetchHistory();
+    const file = path.join(HISTORIES_DIR, `${LABEL}-loop-sla-met-behind-aftercare.json`);
+    fs.writeFileSync(file, historyToJson(history) + '\n');
+    console.log(`recorded ${path.relative(process.cwd(), file)}: ${history.events?.length} events`);
   });
 
   it('caught-up: a new run for a call that progressed without it reads the stream and finishes the call', async () => {

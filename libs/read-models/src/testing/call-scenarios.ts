@@ -1,6 +1,6 @@
-import { foldServiceCall, nextProcessActions, Priority, ProcessTemplate, ServiceCall, serviceCallStreamId, STANDARD_COMPLAINT, WORKFLOW_ACTOR } from '@app/domain';
+import { nextProcessActions, Priority, ProcessTemplate, ServiceCall, STANDARD_COMPLAINT, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore } from '@app/event-store';
-import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
+import { newCallId, ServiceCallCommandProcessor, ServiceCallRepository } from '@app/service-calls';
 
 const PERSON = 'apikey:test';
 
@@ -11,10 +11,12 @@ const PERSON = 'apikey:test';
  */
 export class CallScenarios {
   private readonly processor: ServiceCallCommandProcessor;
+  private readonly calls: ServiceCallRepository;
   private seq = 0;
 
-  constructor(private readonly store: EventStore) {
+  constructor(store: EventStore) {
     this.processor = new ServiceCallCommandProcessor(store);
+    this.calls = new ServiceCallRepository(store);
   }
 
   async open(at: Date, options: { process?: ProcessTemplate; category?: string; priority?: Priority } = {}): Promise<string> {
@@ -45,7 +47,7 @@ export class CallScenarios {
   }
 
   async call(callId: string): Promise<ServiceCall> {
-    return foldServiceCall(await this.store.readStream(serviceCallStreamId(callId))) as ServiceCall;
+    return (await this.calls.load(callId)) as ServiceCall;
   }
 
   /** The workflow's part at `at`: every process action until only people's work is left. */

@@ -1,11 +1,16 @@
+import { patched } from '@temporalio/workflow';
+import { PATCHES } from './service-call.patches';
+
 /**
  * The workflow's actions in flight, keyed (a process action, a routing round, an SLA record), and the
- * memory of how each one last ended: an action is never started twice at once, and one that failed
- * (refused, or out of retries) is tried again only once the call has changed.
+ * memory of how each one last ended. An action is never started twice at once, and never again for
+ * the same version of the call: one that failed (refused, or out of retries) is tried again only once
+ * the call has changed, and so is one that succeeded without moving the call (answered with no events,
+ * or with events this run cannot fold yet): the same command would get the same answer.
  */
 export class InFlight {
   private readonly running = new Set<string>();
-  private readonly failedAt = new Map<string, number>();
+  private readonly endedAt = new Map<string, { version: number; ok: boolean }>();
 
   /**
    * @param version the call's version as the workflow knows it
@@ -22,23 +27,27 @@ export class InFlight {
 
   /** whether the action may start now */
   mayStart(key: string): boolean {
-    return !this.running.has(key) && this.failedAt.get(key) !== this.version();
+    if (this.running.has(key)) return false;
+    const ended = this.endedAt.get(key);
+    if (ended?.version !== this.version()) return true;
+    // runs of the releases before replay the repeats they issued; they stop once they run live
+    return ended.ok && !patched(PATCHES.oncePerVersion);
   }
 
   /**
    * Starts the action under `key` (when mayStart said so): `done` when it succeeds, `failed` when it
-   * fails, and the memory of a failure at the call's version then.
+   * fails, and the memory of how it ended at the call's version then.
    */
   start<T>(key: string, action: () => Promise<T>, { done, failed }: { done?: (result: T) => void; failed: (error: unknown) => void }): void {
     this.running.add(key);
     action()
       .then(
         (result) => {
-          this.failedAt.delete(key);
+          this.endedAt.set(key, { version: this.version(), ok: true });
           done?.(result);
         },
         (error: unknown) => {
-          this.failedAt.set(key, this.version());
+          this.endedAt.set(key, { version: this.version(), ok: false });
           failed(error);
         },
       )

@@ -11,6 +11,14 @@ export const PATCHES = {
   routing: 'routing',
   /** a FAILED step is also told to the managers by webhook (the processAlerts subscription had it alone) */
   processAlertWebhook: 'process-alert-webhook',
+  /**
+   * the run always settles (issue 18): an action that succeeded without moving the call is not issued
+   * again for the same version (before, ResolveServiceCall answered with no events, or an SLA record
+   * whose events waited behind a gap, was issued again and again); a finished run that is behind reads
+   * the stream too. Asked where the old code would repeat itself, so runs of earlier releases stop
+   * repeating once they run live.
+   */
+  oncePerVersion: 'once-per-version',
 } as const;
 
 /** Above this many history events a run continues as new (calls live for months; Temporal suggests it too). */

@@ -19,7 +19,10 @@
 //   marker 'loadCallEvents'), v3 with "[TMPRL1100] Nondeterminism error: No command scheduled for event
 //   HistoryEvent(id: 10, TimerStarted)"; the aftercare histories are another workflow and still pass.
 //   Done for process-alert-webhook: unguarded, the histories with a FAILED step fail with "[TMPRL1100]
-//   Nondeterminism error: Missing associated machine for LocalActivity(10)".)
+//   Nondeterminism error: Missing associated machine for LocalActivity(10)".
+//   Done for once-per-version: with the patched() calls taken as true, the two v5-loop histories fail
+//   with "[TMPRL1100] Nondeterminism error: Missing associated machine for LocalActivity(10)" and
+//   "... LocalActivity(6)": they repeat commands the new code issues once.)
 // - Record from the code that is deployed: the v1 files come from commit 3aeef65, recorded in a git
 //   worktree of that commit (`git worktree add /tmp/v1 3aeef65`, node_modules symlinked).
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
@@ -60,6 +63,9 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(files).toEqual(expect.arrayContaining(['v4-routed-resolved.json', 'v4-queued-served.json', 'v4-absent-rerouted.json']));
     // v5: a FAILED step is also sent to the managers by webhook (patch process-alert-webhook)
     expect(files).toEqual(expect.arrayContaining(['v5-automation-failed-retried.json']));
+    // v5 loops (issue 18), recorded before patch once-per-version: ResolveServiceCall re-issued between the
+    // signals of a manager's resolution; SLA MET records re-issued behind an aftercare event (run terminated)
+    expect(files).toEqual(expect.arrayContaining(['v5-loop-resolved-by-manager.json', 'v5-loop-sla-met-behind-aftercare.json']));
   });
 
   it('replays every recorded history without a nondeterminism error', async () => {

@@ -33,14 +33,16 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   let loadedAtVersion = -1;
 
   for (;;) {
-    if (isFinished(call.state)) {
-      if (!slaTimers || (await finishing(parts, inFlight, alerts, call))) break;
-      continue;
-    }
-    if (call.behind && loadedAtVersion !== call.version) {
-      // a gap in the versions: read the missing events from the stream instead of waiting for them
+    const finished = isFinished(call.state);
+    // a gap in the versions: read the missing events from the stream instead of waiting for them (a
+    // finished run too, since once-per-version: a reopen may wait behind events it never hears of)
+    if (call.behind && loadedAtVersion !== call.version && (!finished || (slaTimers && patched(PATCHES.oncePerVersion)))) {
       loadedAtVersion = call.version;
       call.receive(await commands.loadCallEvents(call.callId, call.version));
+      continue;
+    }
+    if (finished) {
+      if (!slaTimers || (await finishing(parts, inFlight, alerts, call))) break;
       continue;
     }
     parts.process.next();

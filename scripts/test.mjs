@@ -66,5 +66,7 @@ const status = run('jest', ['--runInBand', '--json', `--outputFile=${results}`, 
 try {
   const r = JSON.parse(fs.readFileSync(results, 'utf8'));
   console.log(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-} catch {} // no results file (e.g. Jest failed to start): its own output says why
+} catch {
+  // no results file (e.g. Jest failed to start): its own output says why
+}
 process.exit(status);

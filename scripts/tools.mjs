@@ -38,7 +38,9 @@ function link(name, target) {
   try {
     if (fs.readlinkSync(p) === target) return;
     fs.rmSync(p, { force: true });
-  } catch {} // not there yet
+  } catch {
+    // not there yet
+  }
   fs.symlinkSync(target, p);
 }
 

@@ -79,7 +79,9 @@ export function startProduct({ root, env, logFile, onLine = () => {}, readyTimeo
     const signal = (sig) => {
       try {
         process.kill(-child.pid, sig);
-      } catch {} // the group is gone
+      } catch {
+        // the group is gone
+      }
     };
     signal('SIGTERM');
     let graceful = true;
@@ -90,7 +92,9 @@ export function startProduct({ root, env, logFile, onLine = () => {}, readyTimeo
       for (const pid of alive()) {
         try {
           process.kill(pid, 'SIGKILL');
-        } catch {}
+        } catch {
+          // already gone
+        }
       }
       for (let waited = 0; alive().size > 0 && waited < 5_000; waited += 100) await sleep(100);
     }

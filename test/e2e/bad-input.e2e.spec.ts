@@ -24,7 +24,7 @@ interface Expected {
 
 /** An error message a client may see: no stack frames, no source paths. */
 function expectNoStackTrace(body: string): void {
-  const messages = (JSON.parse(body).errors ?? []).map((e: GraphQLErrorBody) => e.message) as string[];
+  const messages = ((JSON.parse(body) as { errors?: GraphQLErrorBody[] }).errors ?? []).map((e) => e.message);
   for (const text of [body, ...messages]) {
     expect(text).not.toMatch(/(^|\n|\\n)\s*at\s/); // a frame line, "    at fn (file:1:2)"
     expect(text).not.toMatch(/\(\S+:\d+:\d+\)/);

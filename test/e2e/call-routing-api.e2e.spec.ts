@@ -164,7 +164,7 @@ describe('routing API over HTTP (e2e)', () => {
       await assign(call.id, 'e2e-route-carl');
       expect((await load('e2e-route-carl')).openCallIds).toContain(call.id);
       const rerouted = (await manager.ok<{ rerouteServiceCall: Call }>(REROUTE, { callId: call.id, reason: 'the customer asked for someone else' })).rerouteServiceCall;
-      expect(rerouted.history.some((e) => e.type === 'CallUnassigned' && JSON.parse(e.data).agentId === 'e2e-route-carl')).toBe(true);
+      expect(rerouted.history.some((e) => e.type === 'CallUnassigned' && (JSON.parse(e.data) as { agentId?: string }).agentId === 'e2e-route-carl')).toBe(true);
       expect((await load('e2e-route-carl')).openCallIds).not.toContain(call.id);
       // routing then runs again, never picking carl (and nobody here is eligible for this category)
       const settled = await getCall(call.id);

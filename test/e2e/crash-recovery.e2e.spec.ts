@@ -220,7 +220,7 @@ function expectEverythingOnce(call: CallView): void {
   const wrong = once.filter((key) => counts.get(key) !== 1).map((key) => `${key} x${counts.get(key) ?? 0}`);
   for (const step of ALL_STEPS) if ((counts.get(`StepStarted:${step}`) ?? 0) > 1) wrong.push(`StepStarted:${step} x${counts.get(`StepStarted:${step}`)}`);
   // SLA records (the workflow's own, after crashes too): each (kind, target, due time) at most once
-  const slaRecords = history.filter((e) => e.type.startsWith('Sla')).map((e) => `${e.type}:${dataOf(e).target}:${dataOf(e).dueAt}`);
+  const slaRecords = history.filter((e) => e.type.startsWith('Sla')).map((e) => `${e.type}:${String(dataOf(e).target)}:${String(dataOf(e).dueAt)}`);
   expect([call.id, slaRecords.length]).toEqual([call.id, new Set(slaRecords).size]);
   expect([call.id, wrong]).toEqual([call.id, []]);
   const processEvents = history.filter((e) => !e.type.startsWith('Sla'));

@@ -39,9 +39,29 @@ interface CallView {
   phases: { key: string; status: string; steps: { key: string; status: string }[] }[];
 }
 
+/** The DefineProcessTemplateInput this spec sends: mutable, optionals optional, so a case can break it. */
+type TemplateInput = {
+  key: string;
+  title: string;
+  department: string;
+  purpose: string;
+  terms: { term: string; definition: string }[];
+  phases: { key: string; name: string; steps: StepInput[] }[];
+};
+type StepInput = {
+  key: string;
+  name?: string;
+  instructions?: string;
+  dependsOn?: string[];
+  automated?: boolean;
+  action?: string;
+  role?: string;
+  expectedDuration?: string;
+};
+
 let seq = 0;
 /** A valid template with its own key: an inspection in parallel with ordering parts, joining into the repair. */
-function template(overrides: Record<string, unknown> = {}): Record<string, any> {
+function template(overrides: Partial<TemplateInput> = {}): TemplateInput {
   return {
     key: `boiler-repair-${process.pid}-${++seq}`,
     title: 'Boiler repair',
@@ -153,7 +173,7 @@ describe('process templates (e2e)', () => {
   );
 
   describe('an invalid template is refused with BAD_USER_INPUT naming the field, and nothing is stored', () => {
-    type Mistake = [string, (t: Record<string, any>) => void, string | RegExp, RegExp?];
+    type Mistake = [string, (t: TemplateInput) => void, string | RegExp, RegExp?];
     const cases: Mistake[] = [
       ['a blank title', (t) => (t.title = '  '), 'title'],
       ['a blank key', (t) => (t.key = ''), 'key'],

@@ -219,7 +219,7 @@ describe('routing over HTTP (e2e)', () => {
       expect(moved.assignments[1]).toMatchObject({ agentId: b, trigger: 'ASSIGNEE_ABSENT', automatic: true });
       expect(moved.assignments[1].reasons).toContain(`preferred:${b}`);
       // who lost the call is on the CallUnassigned event (nobody held it in between, so the new assignment names no previous agent)
-      const unassigned = moved.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data));
+      const unassigned = moved.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data) as unknown);
       expect(unassigned).toEqual([expect.objectContaining({ agentId: a, trigger: 'ASSIGNEE_ABSENT', preferredAgentId: b })]);
       expect((await agentCalls(a, 0)).openCallIds).toEqual([]);
       expect((await agent(b)).openCallIds).toEqual([first]);
@@ -261,7 +261,7 @@ describe('routing over HTTP (e2e)', () => {
       expect(rerouted.assignments[1].reasons.length).toBeGreaterThan(0);
       // "best" was excluded, so there was nobody else to be runner-up
       expect(rerouted.assignments[1].runnerUp).toBeNull();
-      const unassigned = rerouted.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data));
+      const unassigned = rerouted.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data) as unknown);
       expect(unassigned).toEqual([expect.objectContaining({ agentId: best, trigger: 'REROUTE', reason: 'the customer asked for someone else' })]);
       await agentCalls(best, 0);
       expect((await agent(other)).openCallIds).toEqual([id]);
@@ -284,7 +284,7 @@ describe('routing over HTTP (e2e)', () => {
       await manager.ok(AVAILABILITY, { agentId: w1, a: 'OFFLINE' });
       const moved = await heldBy(id, w2);
       expect(moved.assignments.at(-1)).toMatchObject({ agentId: w2, trigger: 'ASSIGNEE_OFFLINE', automatic: true });
-      const unassigned = moved.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data));
+      const unassigned = moved.history.filter((e) => e.type === 'CallUnassigned').map((e) => JSON.parse(e.data) as unknown);
       expect(unassigned).toEqual([expect.objectContaining({ agentId: w1, trigger: 'ASSIGNEE_OFFLINE' })]);
       await agentCalls(w1, 0);
 

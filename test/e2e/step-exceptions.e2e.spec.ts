@@ -3,7 +3,7 @@
  * skipStep (managers), failStep holding the phase until retryStep or skipStep, and addNote.
  */
 import { DEV_KEYS, GraphQLClient, waitFor } from '../support/graphql-client';
-import { CALL_FIELDS, CallView, completeStep, dataOf, getCall, openCall, startStep, stepOf, waitForWork } from '../support/service-calls';
+import { CALL_FIELDS, CallView, completeStep, dataOf, openCall, startStep, waitForWork } from '../support/service-calls';
 import { Stack, withStackLogs } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -63,7 +63,7 @@ describe('skip, fail, retry and notes over HTTP (e2e)', () => {
     expect(result.body).not.toMatch(/\bat .+\.(js|ts):\d+/); // no stack trace
     const after = await detailed(variables.callId);
     expect(after.version).toBe(before.version);
-    return result.errors![0]!;
+    return result.errors![0];
   }
 
   it(
@@ -147,7 +147,7 @@ describe('skip, fail, retry and notes over HTTP (e2e)', () => {
       await manager.ok(SKIP, { callId: call.id, stepKey: 'confirm-understanding', reason: 'customer confirmed by e-mail' });
       const next = await waitFor(async () => {
         const c = await detailed(call.id);
-        return c.phases[0]!.status === 'COMPLETED' && c.phases[1]!.status === 'ACTIVE' ? c : undefined;
+        return c.phases[0].status === 'COMPLETED' && c.phases[1].status === 'ACTIVE' ? c : undefined;
       }, 30_000, { description: 'intake COMPLETED and diagnosis ACTIVE' });
       expect(step(next, 'confirm-understanding')).toMatchObject({ status: 'SKIPPED', outcome: 'customer confirmed by e-mail' });
     }),

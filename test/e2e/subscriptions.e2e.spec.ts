@@ -34,7 +34,7 @@ describe('GraphQL subscriptions over WebSocket (e2e)', () => {
   }, 240_000);
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
   });
 
   afterAll(async () => {

@@ -103,7 +103,7 @@ export function describeEventStoreContract(name: string, create: () => Promise<E
         const results = await Promise.allSettled(attempts);
 
         const won = results.filter((r) => r.status === 'fulfilled');
-        const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+        const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
         expect(won).toHaveLength(1);
         expect(lost).toHaveLength(19);
         for (const error of lost) expect(error).toMatchObject({ name: 'WrongExpectedVersionError', actual: 2 });

@@ -46,7 +46,7 @@ describe('SqliteEventStore', () => {
     await expect(late).resolves.toEqual({ nextVersion: 1, position: 5 });
 
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
-    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason.name))).toEqual([
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).name))).toEqual([
       { nextVersion: 1, position: 1 },
       'TypeError',
       'WrongExpectedVersionError',

@@ -85,13 +85,13 @@ describe('e-mail over SMTP (a real SMTP server in the test process)', () => {
 
   it('a 4xx reply is transient, a 5xx reply permanent', async () => {
     smtp.rejectNext(1, 451);
-    const transient = await email.send(contact()).catch((e) => e);
+    const transient = await email.send(contact()).catch((e: unknown) => e);
     expect(transient).toBeInstanceOf(TransientSendError);
-    expect(transient.status).toBe(451);
+    expect(transient).toMatchObject({ status: 451 });
     smtp.rejectNext(1, 550);
-    const permanent = await email.send(contact()).catch((e) => e);
+    const permanent = await email.send(contact()).catch((e: unknown) => e);
     expect(permanent).toBeInstanceOf(PermanentSendError);
-    expect(permanent.name).toBe('PermanentSendError');
+    expect(permanent).toMatchObject({ name: 'PermanentSendError' });
     expect(smtp.received).toHaveLength(0);
   });
 
@@ -218,14 +218,14 @@ describe('SMS and WhatsApp through the HTTP messaging provider (a real local HTT
 
   it.each([408, 429, 502, 503])('%s is transient', async (status) => {
     provider.replyNext(status);
-    const error = await messaging.send(contact({ channel: 'SMS' })).catch((e) => e);
+    const error = await messaging.send(contact({ channel: 'SMS' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientSendError);
-    expect(error.status).toBe(status);
+    expect(error).toMatchObject({ status });
   });
 
   it.each([400, 401, 404, 422])('%s is a non-retryable PermanentSendError', async (status) => {
     provider.replyNext(status);
-    const error = await messaging.send(contact({ channel: 'WHATSAPP' })).catch((e) => e);
+    const error = await messaging.send(contact({ channel: 'WHATSAPP' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentSendError);
     expect(error).toMatchObject({ name: 'PermanentSendError', nonRetryable: true, status });
   });
@@ -266,8 +266,8 @@ describe('the routing gateway', () => {
       expect(await routing.send(contact({ channel }))).toMatchObject({ outcome: 'UNSUPPORTED_CHANNEL' });
     }
     expect(smtp.received).toHaveLength(1);
-    expect(JSON.parse(provider.requests[0].rawBody).channel).toBe('SMS');
-    expect(JSON.parse(provider.requests[1].rawBody).channel).toBe('WHATSAPP');
+    expect(JSON.parse(provider.requests[0].rawBody)).toMatchObject({ channel: 'SMS' });
+    expect(JSON.parse(provider.requests[1].rawBody)).toMatchObject({ channel: 'WHATSAPP' });
     expect(routing.supports('EMAIL') && routing.supports('SMS') && !routing.supports('PHONE')).toBe(true);
   });
 

@@ -153,9 +153,9 @@ describe('WebhookSender (a real local HTTP receiver)', () => {
 
   it('a 4xx other than 408/429 is permanent and not retried', async () => {
     receiver.replyNext(400);
-    const error = await sender().send(alert()).catch((e) => e);
+    const error = await sender().send(alert()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentSendError);
-    expect(error.status).toBe(400);
+    expect(error).toMatchObject({ status: 400 });
     expect(receiver.requests).toHaveLength(1);
   });
 

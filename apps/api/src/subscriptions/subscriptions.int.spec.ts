@@ -50,7 +50,7 @@ describe('GraphQL subscriptions over WebSocket (the API alone)', () => {
   }, 120_000);
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
   });
 
   afterAll(async () => {
@@ -237,8 +237,8 @@ describe('GraphQL subscriptions over WebSocket (the API alone)', () => {
     const socket = new WebSocket(webSocketUrl(graphqlUrl), 'graphql-ws');
     const received: { type: string }[] = [];
     let closed = false;
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString());
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { type: string };
       if (message.type === 'ka') return;
       received.push(message);
       if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'start', payload: { query } }));

@@ -6,7 +6,7 @@
 import { AppConfig } from '@app/config';
 import { serviceCallStreamId, slaRecordCommand, slaRecordKey } from '@app/domain';
 import { EventStore } from '@app/event-store';
-import { verifyWebhookSignature } from '@app/outbound';
+import { verifyWebhookSignature, WebhookEvent } from '@app/outbound';
 import { ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallCommand, ServiceCallRepository } from '@app/service-calls';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -97,9 +97,10 @@ it('records AT_RISK at its moment, then goes on to the breach by itself; the wor
   expect(await typesOf(call.id)).toHaveLength(before);
 
   // one signed webhook per alert, also when the workflow's activity sends the same alert id again
-  const alertsOf = () => receiver.requests.filter((r) => JSON.parse(r.rawBody).data.callId === call.id);
+  const bodyOf = (r: { rawBody: string }) => JSON.parse(r.rawBody) as WebhookEvent;
+  const alertsOf = () => receiver.requests.filter((r) => bodyOf(r).data.callId === call.id);
   await until('two alerts', async () => alertsOf().length === 2);
-  const sent = alertsOf().map((r) => JSON.parse(r.rawBody));
+  const sent = alertsOf().map(bodyOf);
   expect(sent.map((a) => a.type).sort()).toEqual(['sla.at_risk', 'sla.breached']);
   for (const r of alertsOf()) {
     const signed = { secret: SECRET, rawBody: r.rawBody, signature: r.headers['x-signature'] as string, timestamp: r.headers['x-webhook-timestamp'] as string };

@@ -1,4 +1,4 @@
-import { ProcessTemplate, STANDARD_COMPLAINT } from '@app/domain';
+import { ProcessTemplate } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

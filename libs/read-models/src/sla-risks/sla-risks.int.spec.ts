@@ -61,7 +61,7 @@ describe('slaRisks read model on real SQLite files', () => {
   };
   const settled = async () => expect(await projector.waitFor(await events.lastPosition(), 5000)).toBe(true);
   const ids = (now: Date, first = 50) => risks.atRisk(now, first).map((c) => c.id);
-  const allCalls = (): ServiceCall[] => (db.prepare('SELECT doc FROM service_calls').pluck().all() as string[]).map((d) => JSON.parse(d));
+  const allCalls = (): ServiceCall[] => (db.prepare('SELECT doc FROM service_calls').pluck().all() as string[]).map((d) => JSON.parse(d) as ServiceCall);
 
   /** The read model's answer equals what callSla says of every call at that moment. */
   const expectAgreesWithCallSla = (now: Date) => {

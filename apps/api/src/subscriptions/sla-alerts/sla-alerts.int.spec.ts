@@ -40,7 +40,7 @@ describe('slaAlerts and slaRisks (the API alone)', () => {
   }, 120_000);
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
   });
 
   afterAll(async () => {

@@ -1,5 +1,3 @@
-import type { AgentAvailability } from '../routing/routing.types';
-
 /** Who issues an agent command and when. Time is an input: the domain never reads the clock. */
 export interface AgentCommandContext {
   now: Date;
@@ -13,6 +11,7 @@ export type AgentCommand =
   | { type: 'UpdateAgent'; data: { input: unknown } }
   | { type: 'ScheduleAbsence'; data: { absenceId: string; input: unknown } }
   | { type: 'CancelAbsence'; data: { absenceId: string } }
-  | { type: 'SetAgentAvailability'; data: { availability: AgentAvailability | string } }
+  /** any text a client sends (an AgentAvailability when valid): the decider checks it */
+  | { type: 'SetAgentAvailability'; data: { availability: string } }
   | { type: 'TakeCall'; data: { callId: string; override?: boolean } }
   | { type: 'ReleaseCall'; data: { callId: string; reason: string } };

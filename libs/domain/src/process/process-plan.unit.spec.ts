@@ -4,7 +4,6 @@ import {
   isProcessComplete,
   nextPhaseToStart,
   nextProcessActions,
-  PhaseProgress,
   PhaseStatus,
   ProcessAction,
   progressOf,
@@ -151,7 +150,7 @@ describe('what the process manager does next (examples)', () => {
   it('completes a phase whose steps are done, then starts the next', () => {
     const intakeDone = complaint({ 'record-complaint': 'COMPLETED', 'confirm-understanding': 'COMPLETED' }, { intake: 'ACTIVE' });
     expect(nextProcessActions(intakeDone)).toEqual([{ kind: 'CompletePhase', phaseKey: 'intake' }]);
-    intakeDone[0]!.status = 'COMPLETED';
+    intakeDone[0].status = 'COMPLETED';
     expect(nextProcessActions(intakeDone)).toEqual([{ kind: 'StartPhase', phaseKey: 'diagnosis' }]);
   });
 
@@ -271,7 +270,8 @@ describe('readyStepKeys (properties)', () => {
         ([steps, order]) => {
           for (let k = 0; k < order.length; k++) {
             const done = new Set(order.slice(0, k));
-            const phase = steps.map((s) => ({ ...s, status: (done.has(s.key) ? 'COMPLETED' : 'PENDING') as StepStatus }));
+            const statusOf = (key: string): StepStatus => (done.has(key) ? 'COMPLETED' : 'PENDING');
+            const phase = steps.map((s) => ({ ...s, status: statusOf(s.key) }));
             const next = steps.find((s) => s.key === order[k])!;
             expect(readyStepKeys(phase).includes(next.key)).toBe(next.dependsOn.every((d) => done.has(d)));
           }
@@ -299,7 +299,7 @@ describe('isPhaseComplete and progressOf (properties)', () => {
         (generated, pick, status) => {
           const steps = clone(generated);
           expect(isPhaseComplete(steps)).toBe(true);
-          steps[pick % steps.length]!.status = status;
+          steps[pick % steps.length].status = status;
           expect(isPhaseComplete(steps)).toBe(false);
         },
       ),
@@ -328,7 +328,7 @@ describe('isPhaseComplete and progressOf (properties)', () => {
           const steps = clone(generated);
           const open = steps.filter((s) => !isDone(s));
           const before = progressOf(steps);
-          open[pick % open.length]!.status = doneStatus;
+          open[pick % open.length].status = doneStatus;
           expect(progressOf(steps)).toBeGreaterThan(before);
         },
       ),
@@ -354,7 +354,7 @@ describe('working a phase in any topological order (property)', () => {
           const ready = steps.filter((s) => s.status === 'READY');
           if (ready.length === 0) break;
           // any READY step may be finished next: this walks every topological order
-          const next = ready[g(fc.integer, { min: 0, max: ready.length - 1 })]!;
+          const next = ready[g(fc.integer, { min: 0, max: ready.length - 1 })];
           for (const dep of next.dependsOn) expect(completedOrder).toContain(dep);
           next.status = g(fc.boolean) ? 'COMPLETED' : 'SKIPPED';
           completedOrder.push(next.key);
@@ -386,7 +386,7 @@ describe('driving random processes with nextProcessActions (property)', () => {
         const timesReady = new Map<string, number>();
         const started: string[] = [];
         const completed: string[] = [];
-        const choose = <T>(items: T[]): T => items[g(fc.integer, { min: 0, max: items.length - 1 })]!;
+        const choose = <T>(items: T[]): T => items[g(fc.integer, { min: 0, max: items.length - 1 })];
         const stepByKey = (key: string) => allSteps.find((s) => s.key === key)!;
         // each round moves at least one phase or step one status further: this bounds the run
         const maxRounds = 2 * phases.length + 3 * allSteps.length + 2;
@@ -410,10 +410,10 @@ describe('driving random processes with nextProcessActions (property)', () => {
             switch (action.kind) {
               case 'StartPhase': {
                 const index = phases.findIndex((p) => p.key === action.phaseKey);
-                expect(phases[index]!.status).toBe('PENDING');
+                expect(phases[index].status).toBe('PENDING');
                 expect(phases.slice(0, index).every((p) => p.status === 'COMPLETED')).toBe(true);
                 expect(phases.some((p) => p.status === 'ACTIVE')).toBe(false);
-                phases[index]!.status = 'ACTIVE';
+                phases[index].status = 'ACTIVE';
                 started.push(action.phaseKey);
                 break;
               }

@@ -103,7 +103,7 @@ class RoutingClock {
       if (steady) {
         const wall = this.ms + offset;
         const day = Math.floor(wall / DAY_MS);
-        const weekday = WEEKDAYS[weekdayOfDay(day)] as Weekday;
+        const weekday = WEEKDAYS[weekdayOfDay(day)];
         local = { weekday, date: new Date(day * DAY_MS).toISOString().slice(0, 10), minute: Math.floor((wall - day * DAY_MS) / MINUTE_MS) };
       } else local = null;
       this.zones.set(calendar.timezone, local);
@@ -280,7 +280,8 @@ function decide(req: PreparedRequest, candidates: readonly RoutingCandidate[], c
 
   // Only speakers of the call's language compete when there are any.
   const pool = speakers.first ? speakers : all;
-  const winner = preferred ?? (pool.first as Entry);
+  const winner = preferred ?? pool.first;
+  if (!winner) throw new Error('an eligible agent is always in its pool');
   const runnerUp = winner === pool.first ? pool.second : pool.first;
 
   const reasons = matchReasons(req, winner);

@@ -131,7 +131,7 @@ describe('routing decision: score order and reasons', () => {
     expect(d.agentId).toBe('b');
     expect(d.reasons).toContain('decided-by:idle');
     // instants compared as instants, not strings: 10:30+02:00 is 08:30Z, later than 08:00Z
-    expect(assigned(routeCall(call(), [agent('x', { lastAssignedAt: '2026-11-23T10:30:00+02:00' }), candidates[1] as RoutingCandidate], NOW)).agentId).toBe('b');
+    expect(assigned(routeCall(call(), [agent('x', { lastAssignedAt: '2026-11-23T10:30:00+02:00' }), candidates[1]], NOW)).agentId).toBe('b');
   });
 
   it('breaks a full tie by agentId, whatever the order of the candidates', () => {

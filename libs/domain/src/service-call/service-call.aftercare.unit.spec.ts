@@ -231,7 +231,7 @@ describe('the complaint record and resolving now', () => {
     const call = events.reduce(evolve, foldServiceCall(history)) as ServiceCall;
     expect(call.status).toBe('RESOLVED');
     expect(call.phases.map((p) => p.status)).toEqual(['COMPLETED', 'COMPLETED', 'SKIPPED']);
-    expect(call.phases[2]!.steps.every((s) => s.status === 'SKIPPED' && s.outcome === 'the call was resolved')).toBe(true);
+    expect(call.phases[2].steps.every((s) => s.status === 'SKIPPED' && s.outcome === 'the call was resolved')).toBe(true);
     expect(call.resolution).toMatchObject({ agreedSolution: 'Replaced the router on the spot', implemented: true, resolvedBy: MANAGER, resolvedAt: at });
     expect(nextProcessActions(call.phases)).toEqual([{ kind: 'ResolveCall' }]);
   });
@@ -291,7 +291,7 @@ describe('feedback, closing and reopening', () => {
     expect(call).toMatchObject({ status: 'IN_PROGRESS', reopenedAt: at, feedback: [{ satisfied: false, score: 2, by: AGENT, at }] });
     expect(call.resolvedAt).toBeUndefined();
     expect(call.phases.map((p) => p.status)).toEqual(['COMPLETED', 'COMPLETED', 'ACTIVE']);
-    expect(call.phases[2]!.steps.every((s) => s.status === 'PENDING' && s.attempt === 2 && s.outcome === undefined && s.completedAt === undefined)).toBe(true);
+    expect(call.phases[2].steps.every((s) => s.status === 'PENDING' && s.attempt === 2 && s.outcome === undefined && s.completedAt === undefined)).toBe(true);
     // the process manager takes it from there, and resolves it again at the end
     expect(nextProcessActions(call.phases)).toEqual([{ kind: 'MarkStepsReady', phaseKey: 'resolution', stepKeys: ['propose-solution'] }]);
   });

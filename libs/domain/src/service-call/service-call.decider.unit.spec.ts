@@ -18,7 +18,6 @@ import {
   failStep,
   InputPatch,
   MANAGER,
-  manager,
   markReady,
   NOW,
   openCall,
@@ -30,7 +29,6 @@ import {
   startPhase,
   startStep,
   TRACKING,
-  workflow,
 } from '../testing/call-fixtures';
 import { callSpecs } from '../testing/call-given-when-then';
 import { CommandContext, ServiceCallCommand } from './service-call.commands';
@@ -151,7 +149,7 @@ describe('opening a service call', () => {
     expect(data.process.key).toBe('standard-complaint');
     expect(data.process.version).toBe(1);
     expect(data.process.phases.map((p) => p.key)).toEqual(['intake', 'diagnosis', 'resolution']);
-    expect(data.process.phases[1]!.steps.find((s) => s.key === 'identify-cause')!.dependsOn).toEqual([
+    expect(data.process.phases[1].steps.find((s) => s.key === 'identify-cause')!.dependsOn).toEqual([
       'review-customer-history',
       'inspect-problem',
     ]);
@@ -325,7 +323,7 @@ function walk(
       .flatMap((p) => p.steps)
       .filter((s) => !s.automated && s.status === 'READY');
     if (waiting.length === 0) throw new Error(`stuck: no action and no human step waiting after ${events.length} events`);
-    const step = waiting[pickHuman(waiting.length) % waiting.length]!;
+    const step = waiting[pickHuman(waiting.length) % waiting.length];
     const exception = step.attempt === 1 ? exceptionFor(step.key) : 'none';
     if (exception === 'skip') {
       exec(skipStep(step.key), MANAGER);
@@ -402,7 +400,7 @@ describe('the standard complaint, from first contact to RESOLVED', () => {
     ]);
     expect(call.status).toBe('RESOLVED');
     expect(call.version).toBe(events.length);
-    expect(call.resolvedAt).toBe(events[events.length - 1]!.data.at);
+    expect(call.resolvedAt).toBe(events[events.length - 1].data.at);
     expect(call.phases.every((p) => p.status === 'COMPLETED' && p.startedAt! <= p.completedAt!)).toBe(true);
     const steps = call.phases.flatMap((p) => p.steps);
     expect(steps).toHaveLength(10);
@@ -470,7 +468,7 @@ describe('any valid process, any order of human work (property)', () => {
             expect(readies).toHaveLength(1);
             expect(completions).toHaveLength(1);
             for (const dep of step.dependsOn) expect(position('StepCompleted', dep)).toBeLessThan(position('StepReady', step.key));
-            if (step.automated) expect(completions[0]!.data).toMatchObject({ by: WORKFLOW_ACTOR });
+            if (step.automated) expect(completions[0].data).toMatchObject({ by: WORKFLOW_ACTOR });
           }
         }
       }),

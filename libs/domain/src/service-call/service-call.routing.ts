@@ -7,7 +7,7 @@ import { ConflictError, ForbiddenError, ValidationError } from '../shared/domain
 import { LIMITS, oneOf, optionalText, requiredText } from '../shared/validation';
 import { CommandContext, ServiceCallCommand } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
-import { AssignmentTrigger, isFinished, ServiceCall, UNASSIGN_TRIGGERS } from './service-call.types';
+import { AssignmentTrigger, isFinished, Phase, ServiceCall, Step, UNASSIGN_TRIGGERS } from './service-call.types';
 
 /**
  * The routing side of a service call: who holds it (CallAssigned / CallUnassigned), whether it waits
@@ -23,79 +23,73 @@ const VOICE_CHANNELS = new Set(['PHONE', 'CALLBACK']);
 export const CALLBACK_STEP = { key: 'call-back', name: 'Call the customer back' } as const;
 
 export function decideRouting(command: RoutingCommand, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
-  const at = ctx.now.toISOString();
   switch (command.type) {
-    case 'AssignServiceCall': {
-      const { agentId, trigger, reasons = [], runnerUp = null, steps = [] } = command.data;
-      const reason = optionalText('reason', command.data.reason, LIMITS.outcome);
-      const automatic = trigger !== 'MANUAL';
-      if (automatic && !isRouting(ctx.actor)) throw new ForbiddenError('only routing assigns calls automatically');
-      requiredText('agentId', agentId, LIMITS.key);
-      // routing repeating itself for an agent who already holds the call changes nothing
-      if (automatic && call.assignee === agentId) return [];
-      for (const [i, s] of steps.entries()) {
-        const found = call.phases.some((p) => p.steps.some((st) => st.key === s.stepKey));
-        if (!found) throw new ValidationError(`steps[${i}].stepKey`, `no step ${s.stepKey} in this call`);
-      }
-      const events: ServiceCallEvent[] = [
-        {
-          type: 'CallAssigned',
-          data: {
-            agentId,
-            // the agent who had it: the one holding it now, or the one just taken off it (absence, reroute, reopen)
-            previousAgentId: call.assignee ?? call.unassignedFrom ?? null,
-            trigger,
-            automatic,
-            reasons,
-            runnerUp,
-            steps,
-            ...(reason ? { reason } : {}),
-            by: ctx.actor,
-            at,
-          },
-        },
-      ];
-      // the agent who takes a callback call gets the "call back" step
-      if (call.callback && !call.callback.stepKey) {
-        const phase = call.phases.find((p) => p.status === 'ACTIVE') ?? call.phases.find((p) => p.status === 'PENDING');
-        if (phase) {
-          const taken = new Set(call.phases.flatMap((p) => p.steps.map((s) => s.key)));
-          let stepKey: string = CALLBACK_STEP.key;
-          for (let n = 2; taken.has(stepKey); n++) stepKey = `${CALLBACK_STEP.key}-${n}`;
-          events.push({
-            type: 'CallbackStepCreated',
-            data: { phaseKey: phase.key, stepKey, name: CALLBACK_STEP.name, agentId, phone: call.callback.phone, at },
-          });
-        }
-      }
-      return events;
-    }
-    case 'UnassignServiceCall': {
-      const trigger = oneOf('trigger', command.data.trigger, UNASSIGN_TRIGGERS);
-      const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
-      // someone else holds it by now (or nobody), or the call is over: nothing to take away
-      if (isFinished(call) || !call.assignee || call.assignee !== command.data.expectedAgentId) return [];
-      return [
-        {
-          type: 'CallUnassigned',
-          data: { agentId: call.assignee, trigger, reason, preferredAgentId: command.data.preferredAgentId ?? null, by: ctx.actor, at },
-        },
-      ];
-    }
+    case 'AssignServiceCall':
+      return assign(command, call, ctx);
+    case 'UnassignServiceCall':
+      return unassign(command, call, ctx);
     case 'QueueServiceCall': {
       if (!isRouting(ctx.actor)) throw new ForbiddenError('only routing queues calls');
       if (call.assignee || call.queuedAt) return [];
-      return [{ type: 'CallQueued', data: { reasons: command.data.reasons, by: ctx.actor, at } }];
+      return [{ type: 'CallQueued', data: { reasons: command.data.reasons, by: ctx.actor, at: ctx.now.toISOString() } }];
     }
-    case 'RequestCallback': {
-      if (!VOICE_CHANNELS.has(call.channel)) {
-        throw new ConflictError(`callbacks are for calls on a voice channel (PHONE, CALLBACK); this call came in on ${call.channel}`, call.version);
-      }
-      if (call.assignee) throw new ConflictError(`the call is with agent ${call.assignee} already`, call.version);
-      const request = validateCallbackRequest(command.data, ctx.now);
-      return [{ type: 'CallbackRequested', data: { ...request, by: ctx.actor, at } }];
-    }
+    case 'RequestCallback':
+      return requestCallback(command, call, ctx);
   }
+}
+
+type Of<T extends RoutingCommand['type']> = Extract<RoutingCommand, { type: T }>;
+
+function assign(command: Of<'AssignServiceCall'>, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
+  const at = ctx.now.toISOString();
+  const { agentId, trigger, reasons = [], runnerUp = null, steps = [] } = command.data;
+  const reason = optionalText('reason', command.data.reason, LIMITS.outcome);
+  const automatic = trigger !== 'MANUAL';
+  if (automatic && !isRouting(ctx.actor)) throw new ForbiddenError('only routing assigns calls automatically');
+  requiredText('agentId', agentId, LIMITS.key);
+  // routing repeating itself for an agent who already holds the call changes nothing
+  if (automatic && call.assignee === agentId) return [];
+  for (const [i, s] of steps.entries()) {
+    const found = call.phases.some((p) => p.steps.some((st) => st.key === s.stepKey));
+    if (!found) throw new ValidationError(`steps[${i}].stepKey`, `no step ${s.stepKey} in this call`);
+  }
+  // the agent who had it: the one holding it now, or the one just taken off it (absence, reroute, reopen)
+  const previousAgentId = call.assignee ?? call.unassignedFrom ?? null;
+  const assigned: ServiceCallEvent = {
+    type: 'CallAssigned',
+    data: { agentId, previousAgentId, trigger, automatic, reasons, runnerUp, steps, ...(reason ? { reason } : {}), by: ctx.actor, at },
+  };
+  const callback = callbackStep(call, agentId, at);
+  return callback ? [assigned, callback] : [assigned];
+}
+
+/** The agent who takes a callback call gets the "call back" step (in the active phase, else the next one). */
+function callbackStep(call: ServiceCall, agentId: string, at: string): ServiceCallEvent | undefined {
+  if (!call.callback || call.callback.stepKey) return undefined;
+  const phase = call.phases.find((p) => p.status === 'ACTIVE') ?? call.phases.find((p) => p.status === 'PENDING');
+  if (!phase) return undefined;
+  const taken = new Set(call.phases.flatMap((p) => p.steps.map((s) => s.key)));
+  let stepKey: string = CALLBACK_STEP.key;
+  for (let n = 2; taken.has(stepKey); n++) stepKey = `${CALLBACK_STEP.key}-${n}`;
+  return { type: 'CallbackStepCreated', data: { phaseKey: phase.key, stepKey, name: CALLBACK_STEP.name, agentId, phone: call.callback.phone, at } };
+}
+
+function unassign(command: Of<'UnassignServiceCall'>, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
+  const trigger = oneOf('trigger', command.data.trigger, UNASSIGN_TRIGGERS);
+  const reason = requiredText('reason', command.data.reason, LIMITS.outcome);
+  // someone else holds it by now (or nobody), or the call is over: nothing to take away
+  if (isFinished(call) || !call.assignee || call.assignee !== command.data.expectedAgentId) return [];
+  const preferredAgentId = command.data.preferredAgentId ?? null;
+  return [{ type: 'CallUnassigned', data: { agentId: call.assignee, trigger, reason, preferredAgentId, by: ctx.actor, at: ctx.now.toISOString() } }];
+}
+
+function requestCallback(command: Of<'RequestCallback'>, call: ServiceCall, ctx: CommandContext): ServiceCallEvent[] {
+  if (!VOICE_CHANNELS.has(call.channel)) {
+    throw new ConflictError(`callbacks are for calls on a voice channel (PHONE, CALLBACK); this call came in on ${call.channel}`, call.version);
+  }
+  if (call.assignee) throw new ConflictError(`the call is with agent ${call.assignee} already`, call.version);
+  const request = validateCallbackRequest(command.data, ctx.now);
+  return [{ type: 'CallbackRequested', data: { ...request, by: ctx.actor, at: ctx.now.toISOString() } }];
 }
 
 /** The routing (the workflow's router or the worker's) works calls automatically; nobody else may. */
@@ -139,38 +133,32 @@ export function evolveRouting(next: ServiceCall, event: ServiceCallEvent): Servi
       const { phone, windowFrom, windowTo, by, at } = event.data;
       return { ...next, callback: { phone, windowFrom, windowTo, requestedBy: by, requestedAt: at } };
     }
-    case 'CallbackStepCreated': {
-      const { phaseKey, stepKey, name, agentId } = event.data;
-      return {
-        ...next,
-        callback: next.callback ? { ...next.callback, stepKey, agentId } : next.callback,
-        phases: next.phases.map((p) =>
-          p.key !== phaseKey
-            ? p
-            : {
-                ...p,
-                steps: [
-                  ...p.steps,
-                  {
-                    key: stepKey,
-                    name,
-                    dependsOn: [],
-                    automated: false,
-                    assignee: agentId,
-                    instructions: `Call the customer back on ${event.data.phone}`,
-                    // a step of the active phase is ready at once; in a phase still to come it waits for the phase
-                    status: p.status === 'ACTIVE' ? 'READY' : 'PENDING',
-                    ...(p.status === 'ACTIVE' ? { readyAt: event.data.at } : {}),
-                    attempt: 1,
-                  },
-                ],
-              },
-        ),
-      };
-    }
+    case 'CallbackStepCreated':
+      return withCallbackStep(next, event);
     default:
       return next;
   }
+}
+
+/** The "call back" step joins its phase: READY at once in the active phase, else PENDING until the phase starts. */
+function withCallbackStep(next: ServiceCall, event: Extract<ServiceCallEvent, { type: 'CallbackStepCreated' }>): ServiceCall {
+  const { phaseKey, stepKey, name, agentId, phone, at } = event.data;
+  const stepIn = (p: Phase): Step => ({
+    key: stepKey,
+    name,
+    dependsOn: [],
+    automated: false,
+    assignee: agentId,
+    instructions: `Call the customer back on ${phone}`,
+    status: p.status === 'ACTIVE' ? 'READY' : 'PENDING',
+    ...(p.status === 'ACTIVE' ? { readyAt: at } : {}),
+    attempt: 1,
+  });
+  return {
+    ...next,
+    callback: next.callback ? { ...next.callback, stepKey, agentId } : next.callback,
+    phases: next.phases.map((p) => (p.key !== phaseKey ? p : { ...p, steps: [...p.steps, stepIn(p)] })),
+  };
 }
 
 /** A reopened call goes back to work: its agent released it at resolution, so routing runs again, preferring them. */

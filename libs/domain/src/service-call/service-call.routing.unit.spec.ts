@@ -127,8 +127,8 @@ describe('assigning a call', () => {
   it('gives open steps their agents and refuses an unknown step with its field path', () => {
     const call = evolve(fold(opened()), assigned('anna', null, { steps: [{ stepKey: 'record-complaint', agentId: 'anna' }, { stepKey: 'inspect-problem', agentId: 'tom' }] })) as ServiceCall;
     expect(call.assignee).toBe('anna');
-    expect(call.phases[0]!.steps.find((s) => s.key === 'record-complaint')!.assignee).toBe('anna');
-    expect(call.phases[1]!.steps.find((s) => s.key === 'inspect-problem')!.assignee).toBe('tom');
+    expect(call.phases[0].steps.find((s) => s.key === 'record-complaint')!.assignee).toBe('anna');
+    expect(call.phases[1].steps.find((s) => s.key === 'inspect-problem')!.assignee).toBe('tom');
     given(opened())
       .when(assign('anna', { trigger: 'MANUAL', steps: [{ stepKey: 'record-complaint', agentId: 'anna' }, { stepKey: 'no-such-step', agentId: 'anna' }] }))
       .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'steps[1].stepKey' });
@@ -141,7 +141,7 @@ describe('assigning a call', () => {
   it('records the assignment log, clears the queue and the preferences of the round', () => {
     const call = fold(opened(), assigned('anna'), unassigned('anna', 'ASSIGNEE_ABSENT', 'ben'), queued(), assigned('carl', null, { trigger: 'QUEUE' }));
     expect(call.assignee).toBe('carl');
-    expect(call.assignments!.map((a) => [a.agentId, a.trigger])).toEqual([
+    expect(call.assignments.map((a) => [a.agentId, a.trigger])).toEqual([
       ['anna', 'OPENED'],
       ['carl', 'QUEUE'],
     ]);
@@ -165,7 +165,7 @@ describe('the callback step comes with the assignment', () => {
       data: { phaseKey: 'intake', stepKey: CALLBACK_STEP.key, name: CALLBACK_STEP.name, agentId: 'anna', phone: '+442079460958', at },
     });
     const call = events.reduce(evolve, fold(...history)) as ServiceCall;
-    const step = call.phases[0]!.steps.find((s) => s.key === CALLBACK_STEP.key)!;
+    const step = call.phases[0].steps.find((s) => s.key === CALLBACK_STEP.key)!;
     expect(step).toMatchObject({ status: 'READY', readyAt: at, assignee: 'anna', automated: false, dependsOn: [], attempt: 1 });
     expect(step.instructions).toContain('+442079460958');
     expect(call.callback).toMatchObject({ stepKey: CALLBACK_STEP.key, agentId: 'anna' });
@@ -174,7 +174,7 @@ describe('the callback step comes with the assignment', () => {
   it('waits PENDING in the first phase when no phase is active yet', () => {
     const events = decide(assign('anna'), fold(opened(), callbackRequested()), workflow);
     const call = events.reduce(evolve, fold(opened(), callbackRequested())) as ServiceCall;
-    expect(call.phases[0]!.steps.find((s) => s.key === CALLBACK_STEP.key)!.status).toBe('PENDING');
+    expect(call.phases[0].steps.find((s) => s.key === CALLBACK_STEP.key)!.status).toBe('PENDING');
   });
 
   it('is created once: a later assignment does not add another', () => {
@@ -186,7 +186,7 @@ describe('the callback step comes with the assignment', () => {
   it('never takes a key the process already uses', () => {
     const template: ProcessTemplate = {
       ...STANDARD_COMPLAINT,
-      phases: [{ ...STANDARD_COMPLAINT.phases[0]!, steps: [...STANDARD_COMPLAINT.phases[0]!.steps, { key: 'call-back', name: 'Ring', dependsOn: [], automated: false }] }],
+      phases: [{ ...STANDARD_COMPLAINT.phases[0], steps: [...STANDARD_COMPLAINT.phases[0].steps, { key: 'call-back', name: 'Ring', dependsOn: [], automated: false }] }],
     };
     const events = decide(assign('anna'), fold(opened('PHONE', template), phaseStarted('intake'), callbackRequested()), workflow);
     expect(events[1]).toMatchObject({ type: 'CallbackStepCreated', data: { stepKey: 'call-back-2' } });
@@ -233,7 +233,7 @@ describe('unassigning a call', () => {
     expect(call.routingTrigger).toBe('REROUTE');
     expect(call.routingExcluded).toEqual(['anna']);
     // the steps the agent had and did not finish go with them
-    expect(call.phases[0]!.steps.find((s) => s.key === 'record-complaint')!.assignee).toBeUndefined();
+    expect(call.phases[0].steps.find((s) => s.key === 'record-complaint')!.assignee).toBeUndefined();
   });
 
   it('changes nothing when someone else holds the call by now, nobody does, or the call is over', () => {

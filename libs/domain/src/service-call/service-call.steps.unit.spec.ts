@@ -16,7 +16,6 @@ import {
   opened,
   phaseDone,
   phaseStarted,
-  resolved,
   retryStep,
   skipStep,
   startPhase,
@@ -452,7 +451,7 @@ describe('retrying a failed step', () => {
   it('starts a new attempt: READY, no outcome, no start time, attempt + 1', () => {
     const call = foldServiceCall([...failed, stepRetried('record-complaint')]);
     if (!callExists(call)) throw new Error('no call');
-    const step = call.phases[0]!.steps[0]!;
+    const step = call.phases[0].steps[0];
     expect(step).toMatchObject({ status: 'READY', attempt: 2, readyAt: EARLIER });
     expect(step.outcome).toBeUndefined();
     expect(step.startedAt).toBeUndefined();

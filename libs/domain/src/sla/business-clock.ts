@@ -17,7 +17,7 @@ function openIntervalsOfDay(calendar: CompiledCalendar, day: number): [number, n
   if (!intervals) {
     intervals = [];
     if (!calendar.holidays.has(day)) {
-      for (const [from, to] of calendar.days[weekdayOfDay(day)] as [number, number][]) {
+      for (const [from, to] of calendar.days[weekdayOfDay(day)]) {
         const start = instantOfLocalTime(day, from, calendar.timezone);
         const end = instantOfLocalTime(day, to, calendar.timezone);
         // An interval lying wholly in a spring-forward gap does not happen that day.

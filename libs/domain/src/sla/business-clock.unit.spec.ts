@@ -177,7 +177,7 @@ const dayHours = fc
   .map((points) => {
     const sorted = [...points].sort((a, b) => a - b);
     const pairs: [number, number][] = [];
-    for (let i = 0; i + 1 < sorted.length; i += 2) pairs.push([sorted[i] as number, sorted[i + 1] as number]);
+    for (let i = 0; i + 1 < sorted.length; i += 2) pairs.push([sorted[i], sorted[i + 1]]);
     return pairs;
   });
 const arbCalendar = fc

@@ -77,7 +77,7 @@ export function instantOfLocalTime(day: number, minuteOfDay: number, timeZone: s
   const candidates = [wall - before, wall - after]
     .filter((instant) => wallClockMs(instant, timeZone) === wall)
     .sort((a, b) => a - b);
-  if (candidates.length > 0) return candidates[0] as number;
+  if (candidates.length > 0) return candidates[0];
   return switchInstant(Math.min(wall - before, wall - after), Math.max(wall - before, wall - after), timeZone, after);
 }
 

@@ -9,7 +9,7 @@ export type ReadModelDatabase = Database.Database;
  * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
  * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
  */
-export const READ_MODEL_SCHEMA_VERSION = 9;
+export const READ_MODEL_SCHEMA_VERSION = 10;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 

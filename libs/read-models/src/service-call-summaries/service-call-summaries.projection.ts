@@ -1,4 +1,4 @@
-import { callExists, callIdOfStream, evolve, initialServiceCallState, normaliseCategory, ServiceCall, ServiceCallEvent } from '@app/domain';
+import { callExists, callIdOfStream, evolve, initialServiceCallState, normaliseCategory, ServiceCall, ServiceCallEvent, StoredServiceCall, upcastServiceCall } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { activePhaseLoad } from '../phase-board/phase-timing';
 import { Projection } from '../projection';
@@ -41,7 +41,8 @@ export class ServiceCallSummariesProjection implements Projection {
     const callId = callIdOfStream(event.streamId);
     if (!callId) return undefined;
     const row = this.select.get(callId);
-    const current = row ? (JSON.parse(row.doc) as ServiceCall) : initialServiceCallState;
+    // a document an older version stored is read in today's shape (the rebuild on a schema change does the rest)
+    const current = row ? upcastServiceCall(JSON.parse(row.doc) as StoredServiceCall) : initialServiceCallState;
     if (event.streamVersion !== current.version + 1) return undefined;
     const next = evolve(current, { type: event.type, data: event.data } as ServiceCallEvent);
     if (!callExists(next)) return undefined;

@@ -5,7 +5,7 @@ import { computeSlaClock, SlaClock, SlaState, slaState } from '../sla/sla-clock'
 import { DEFAULT_SLA_POLICY } from '../sla/sla-policy.events';
 import { CommandContext, ServiceCallCommand } from './service-call.commands';
 import { ServiceCallEvent } from './service-call.events';
-import { ServiceCall, SLA_TARGETS, SlaRecord, SlaTarget } from './service-call.types';
+import { isFinished, ServiceCall, SLA_TARGETS, SlaRecord, SlaTarget } from './service-call.types';
 
 /** The contract's `Sla` of a call at one moment. */
 export interface CallSla {
@@ -28,7 +28,7 @@ export function callSla(call: ServiceCall, now: Date): CallSla {
   const pauses = call.pauses.map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
   const receivedAt = new Date(call.receivedAt);
   const firstRespondedAt = call.firstRespondedAt ? new Date(call.firstRespondedAt) : null;
-  const finished = (call.status === 'RESOLVED' || call.status === 'CLOSED') && call.resolvedAt !== undefined;
+  const finished = isFinished(call) && call.resolvedAt !== undefined;
   const resolvedAt = finished ? new Date(call.resolvedAt as string) : undefined;
   const at = resolvedAt ?? now;
   const clock = computeSlaClock({ policy, receivedAt, pauses, now: at });
@@ -79,7 +79,7 @@ export function slaActions(call: ServiceCall, now: Date): { record: SlaAction[];
   const policy = call.slaPolicy ?? DEFAULT_SLA_POLICY;
   const pauses = call.pauses.map((p) => ({ from: new Date(p.from), to: p.to ? new Date(p.to) : null }));
   const clock = computeSlaClock({ policy, receivedAt: new Date(call.receivedAt), pauses, now });
-  const finished = (call.status === 'RESOLVED' || call.status === 'CLOSED') && call.resolvedAt !== undefined;
+  const finished = isFinished(call) && call.resolvedAt !== undefined;
   const resolvedAt = finished ? new Date(call.resolvedAt as string) : undefined;
   const recorded = call.slaEvents;
   const has = (a: SlaAction) => recorded.some((r) => r.kind === a.kind && r.target === a.target && r.dueAt === a.dueAt);

@@ -27,7 +27,7 @@ import { CallRouter } from '../../apps/worker/src/routing/call-router';
 import { RoutingSupervisor } from '../../apps/worker/src/routing/routing-supervisor';
 import { slaTimerSinks } from '../../apps/worker/src/sla/sla-due-timers';
 import { workflowBundleOptions } from '../../apps/worker/src/temporal/workflow-bundle';
-import { testServerExecutable } from '../tools/temporal-servers';
+import { temporalCliExecutable, testServerExecutable } from '../tools/temporal-servers';
 
 export interface WorkflowTestEnv {
   dataDir: string;
@@ -40,6 +40,10 @@ export interface WorkflowTestEnv {
   dispatcher: WorkflowDispatcher;
   /** Shuts the worker down and starts a new one on the same task queue, as a restart or a new deployment does. */
   restartWorker(): Promise<void>;
+  /** Shuts the worker down (a downtime: the server's clock may move on meanwhile); startWorker() brings one back. */
+  stopWorker(): Promise<void>;
+  /** Starts a worker on the task queue, with the real workflow bundle unless another is given (earlier workflow code). */
+  startWorker(workflowBundle?: WorkflowBundle): Promise<void>;
   /** The call's events, oldest first. */
   streamOf(callId: string): Promise<RecordedEvent[]>;
   /** The call as its stream says (the truth, ahead of any read model). */
@@ -77,7 +81,19 @@ let runtimeInstalled = false;
  */
 export async function startWorkflowTestEnv(
   name = 'workflow',
-  { env: configEnv = {}, aftercare = false }: { env?: Record<string, string>; aftercare?: boolean } = {},
+  {
+    env: configEnv = {},
+    aftercare = false,
+    realTime = false,
+  }: {
+    env?: Record<string, string>;
+    aftercare?: boolean;
+    /**
+     * the Temporal dev server (real time) instead of the time-skipping one, whose clock stands still
+     * while a workflow task waits for a worker: a downtime cannot be skipped over there
+     */
+    realTime?: boolean;
+  } = {},
 ): Promise<WorkflowTestEnv> {
   // The SDK logs every worker state change at INFO; tests only need to see what went wrong.
   const logger = new DefaultLogger('WARN');
@@ -87,7 +103,7 @@ export async function startWorkflowTestEnv(
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   const taskQueue = `${name}-${process.pid}-${Date.now()}`;
-  const closers: (() => Promise<unknown> | unknown)[] = [() => fs.rmSync(dataDir, { recursive: true, force: true })];
+  const closers: (() => unknown)[] = [() => fs.rmSync(dataDir, { recursive: true, force: true })];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };
@@ -97,14 +113,16 @@ export async function startWorkflowTestEnv(
       logger: ['error', 'warn'],
     });
     closers.push(() => app.close());
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+    const env = realTime
+      ? await TestWorkflowEnvironment.createLocal({ server: { executable: temporalCliExecutable() } })
+      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
     closers.push(() => env.teardown());
     const activities = app.get(ServiceCallActivitiesService);
-    const startWorker = async () => {
+    const startWorker = async (bundle?: WorkflowBundle) => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
-        workflowBundle: await workflowBundle(logger),
+        workflowBundle: bundle ?? (await workflowBundle(logger)),
         activities: { ...activities.asActivities(), ...app.get(AftercareActivitiesService).asActivities() },
         // No sticky cache: the time-skipping server never moves a workflow off a stopped worker's sticky
         // queue (restartWorker), and every workflow task replays the history, a determinism check in passing.
@@ -118,11 +136,21 @@ export async function startWorkflowTestEnv(
         await running;
       };
     };
-    let stopWorker = await startWorker();
+    let stopWorker: () => Promise<void> = await startWorker();
     closers.push(() => stopWorker());
     const restartWorker = async () => {
       await stopWorker();
       stopWorker = await startWorker();
+    };
+    const downtime = {
+      stopWorker: async () => {
+        await stopWorker();
+        stopWorker = async () => undefined;
+      },
+      startWorker: async (bundle?: WorkflowBundle) => {
+        await stopWorker();
+        stopWorker = await startWorker(bundle);
+      },
     };
     const store = app.get(EventStore);
     const routing = app.get(RoutingSupervisor);
@@ -143,7 +171,7 @@ export async function startWorkflowTestEnv(
       if (!callExists(state)) throw new Error(`call ${callId} not found`);
       return state;
     };
-    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, restartWorker, streamOf, callOf, close };
+    return { dataDir, taskQueue, env, app, store, projector: app.get(Projector), activities, dispatcher, restartWorker, ...downtime, streamOf, callOf, close };
   } catch (error) {
     await close();
     throw error;

@@ -9,12 +9,21 @@ import { workflowBundleOptions } from '../../../apps/worker/src/temporal/workflo
 import { historyFromJson } from '../../test/history-json';
 
 const HISTORIES_DIR = path.join(__dirname, '../../test/histories');
-const RECORDED = ['aftercare-v1-unsatisfied', 'aftercare-v1-unanswered', 'aftercare-v1-closed-check-in', 'aftercare-v1-promise-reminder'];
+const RECORDED = [
+  'aftercare-v1-unsatisfied',
+  'aftercare-v1-unanswered',
+  'aftercare-v1-closed-check-in',
+  'aftercare-v1-promise-reminder',
+  // issue 18 (aftercare-downtime.int.spec.ts): the released code repeating the promise reminder after a
+  // downtime (an open run, ending mid-loop), and the current code's run of the same case (patched 'aftercare-settles')
+  'aftercare-downtime-v1-repeat',
+  'aftercare-downtime-v2-settled',
+];
 const logger = new DefaultLogger('ERROR');
 
 beforeAll(() => Runtime.install({ logger }));
 
-test('the recorded aftercare histories (follow-up unsatisfied / unanswered, check-in of a CLOSED call, promise reminder) replay', async () => {
+test('the recorded aftercare histories (follow-up unsatisfied / unanswered, check-in of a CLOSED call, promise reminder, downtime) replay', async () => {
   const workflowBundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger });
   const histories = RECORDED.map((name) => ({
     workflowId: name,

@@ -1,5 +1,5 @@
 import { callExists, Channel, ContactPurpose, evolve, initialServiceCallState, ServiceCall, ServiceCallEvent, ServiceCallState } from '@app/domain';
-import { ActivityFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ProcessCommand, ServiceCallActivities } from '../service-call/service-call.activities';
 import { DOMAIN_ERROR_TYPE } from '../service-call/service-call.activities';
 import { CallEventMessage, callEventSignal, callStateQuery } from '../service-call/service-call.messages';
@@ -19,6 +19,18 @@ const outbound = proxyActivities<AftercareActivities>({
   startToCloseTimeout: '4m',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['PermanentSendError', DOMAIN_ERROR_TYPE] },
 });
+
+/**
+ * The aftercare's patched() ids, each guarding a change of the commands it issues so that runs started
+ * by earlier code still replay. Never renamed or reused.
+ *  - `aftercare-settles` (issue 18): the run's own command answers are applied even when the stream has
+ *    an event it was never signalled in between (a person's note, the process's SLA records): it reads
+ *    the stream then, before deciding anything on them. Without it, a run whose due times had all
+ *    passed (downtime) never saw its own reminder note and sent the reminder again every ~100 ms, and
+ *    never saw its follow-up recorded, so it skipped the answer window. Also: effects that fell due
+ *    together go out in the order they were due, and a reminder is sent once per promised date.
+ */
+export const AFTERCARE_PATCHES = { settles: 'aftercare-settles' } as const;
 
 export const UNANSWERED_FOLLOW_UP = 'the follow-up was not answered';
 /** The history of a long aftercare (months of timers) stays small; past this many events the run continues as new. */
@@ -61,7 +73,15 @@ export async function aftercareWorkflow(input: AftercareWorkflowInput): Promise<
   setHandler(callStateQuery, () => state);
 
   const catchUp = async () => receive(await commands.loadCallEvents(callId, state.version));
-  const issue = async (command: ProcessCommand, key: string) => receive(await commands.issueCommand({ callId, command, idempotencyKey: key }));
+  const settles = () => patched(AFTERCARE_PATCHES.settles);
+  /** events waiting behind a version the run was not signalled (not an aftercare event): the stream has it */
+  const fillGap = async () => {
+    if (waiting.size > 0 && settles()) await catchUp();
+  };
+  const issue = async (command: ProcessCommand, key: string) => {
+    receive(await commands.issueCommand({ callId, command, idempotencyKey: key }));
+    await fillGap();
+  };
   const call = (): ServiceCall => {
     if (!callExists(state)) throw new Error(`call ${callId} not found`);
     return state;
@@ -79,13 +99,39 @@ export async function aftercareWorkflow(input: AftercareWorkflowInput): Promise<
     for (;;) {
       if (stop()) return false;
       const left = at.getTime() - Date.now();
-      if (left <= 0) return true;
+      if (left <= 0) {
+        // decide on the call as it stands: the stop condition may hold once the gap is filled
+        if (waiting.size > 0 && settles()) {
+          await catchUp();
+          continue;
+        }
+        return true;
+      }
       if (workflowInfo().historyLength > HISTORY_LIMIT) await continueAsNew<typeof aftercareWorkflow>(input);
       // gaps (signals ahead of a missing version) are filled from the stream while waiting
       if (waiting.size > 0) await catchUp();
       else await condition(() => stop() || waiting.size > 0, left);
     }
   };
+
+  /**
+   * Effects whose time came, by due time, while their task waits for them. Due together (after a
+   * downtime), they go out one after the other in the order they were due (ties by name).
+   */
+  const due = new Map<string, number>();
+  const inTurn = async (effect: string, at: Date): Promise<void> => {
+    const earlier = () => [...due].some(([other, t]) => other !== effect && (t < at.getTime() || (t === at.getTime() && other < effect)));
+    if (earlier() && settles()) await condition(() => !earlier());
+  };
+  /** until(), holding the effect's place in the due order from now until release() */
+  const dueAt = async (effect: string, at: Date, stop: () => boolean): Promise<boolean> => {
+    due.set(effect, at.getTime());
+    const came = await until(at, stop);
+    if (!came) due.delete(effect);
+    else await inTurn(effect, at);
+    return came;
+  };
+  const release = (effect: string) => due.delete(effect);
 
   /** Schedules the contact, sends it and records the outcome; nothing again for a contact already recorded. */
   const contact = async (contactId: string, purpose: ContactPurpose): Promise<void> => {
@@ -111,27 +157,35 @@ export async function aftercareWorkflow(input: AftercareWorkflowInput): Promise<
     // the answer is awaited from when the follow-up went out: this run's own time when it sent it
     let sentAt: number | undefined;
     if (!done()) {
-      const dueAt = followUpDueAt(resolvedAt, input.followUpAfter, call().slaPolicy?.businessHours ?? null);
+      const at = followUpDueAt(resolvedAt, input.followUpAfter, call().slaPolicy?.businessHours ?? null);
       // feedback given (or the call closed or reopened) before the follow-up makes it unnecessary
-      if (!(await until(dueAt, () => !sameRound() || call().status !== 'RESOLVED'))) return;
+      if (!(await dueAt('follow-up', at, () => !sameRound() || call().status !== 'RESOLVED'))) return;
       await contact(contactId, 'FOLLOW_UP');
+      release('follow-up');
+      // the answer window starts now, however late the follow-up went out
       sentAt = Date.now();
     }
     const contacted = call().contacts.find((c) => c.id === contactId);
     if (!contacted?.sentAt) return;
     const deadline = new Date((sentAt ?? new Date(contacted.sentAt).getTime()) + durationMs(input.followUpAnswerTimeout));
-    if (await until(deadline, () => !sameRound() || call().status !== 'RESOLVED')) {
+    if (await dueAt('follow-up-unanswered', deadline, () => !sameRound() || call().status !== 'RESOLVED')) {
       await issue({ type: 'CloseServiceCall', data: { reason: UNANSWERED_FOLLOW_UP } }, `close-unanswered:${round}`);
+      release('follow-up-unanswered');
     }
   };
 
   const retentionCheckIn = async (): Promise<void> => {
-    const dueAt = new Date(resolvedAt.getTime() + durationMs(input.retentionCheckInAfter));
-    if (await until(dueAt, () => !sameRound())) await contact(`retention-check-in-${round}`, 'RETENTION_CHECK_IN');
+    const at = new Date(resolvedAt.getTime() + durationMs(input.retentionCheckInAfter));
+    if (await dueAt('retention-check-in', at, () => !sameRound())) {
+      await contact(`retention-check-in-${round}`, 'RETENTION_CHECK_IN');
+      release('retention-check-in');
+    }
   };
 
   /** Re-armed whenever the resolution changes its promise; ends once carried out, reminded, or the round is over. */
   const promiseReminder = async (): Promise<void> => {
+    // the dates reminded of by this run: never twice, even before its note is seen
+    const remindedOf = new Set<string>();
     for (;;) {
       if (!sameRound()) return;
       const resolution = call().resolution;
@@ -141,14 +195,17 @@ export async function aftercareWorkflow(input: AftercareWorkflowInput): Promise<
         if (!(await waitForChange(() => !sameRound() || call().resolution !== resolution))) return;
         continue;
       }
-      const reminded = () => call().notes.some((n) => n.kind === 'INTERNAL' && n.text.startsWith(promiseReminderPrefix(promisedBy)));
+      const reminded = () => remindedOf.has(promisedBy) || call().notes.some((n) => n.kind === 'INTERNAL' && n.text.startsWith(promiseReminderPrefix(promisedBy)));
       if (reminded()) {
         if (!(await waitForChange(() => !sameRound() || call().resolution !== resolution))) return;
         continue;
       }
-      if (!(await until(new Date(promisedBy), () => !sameRound() || call().resolution !== resolution))) continue;
+      const effect = `promise-reminder:${promisedBy}`;
+      if (!(await dueAt(effect, new Date(promisedBy), () => !sameRound() || call().resolution !== resolution))) continue;
       const { outcome } = await outbound.sendPromiseReminder({ callId, promisedBy });
-      await issue({ type: 'AddNote', data: { kind: 'INTERNAL', text: promiseReminderNote(call(), promisedBy, outcome) } }, `promise-reminder:${promisedBy}`);
+      await issue({ type: 'AddNote', data: { kind: 'INTERNAL', text: promiseReminderNote(call(), promisedBy, outcome) } }, effect);
+      release(effect);
+      if (settles()) remindedOf.add(promisedBy);
     }
   };
 

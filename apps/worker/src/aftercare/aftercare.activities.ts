@@ -1,5 +1,5 @@
 import { Channel, ContactPurpose, ServiceCall } from '@app/domain';
-import { ContactGateway, ContactPurpose as OutboundPurpose, WebhookSender } from '@app/outbound';
+import { ContactGateway, WebhookSender } from '@app/outbound';
 import { ServiceCallRepository } from '@app/service-calls';
 import { AftercareActivities, DOMAIN_ERROR_TYPE } from '@app/workflows';
 import { Injectable } from '@nestjs/common';
@@ -42,7 +42,7 @@ export class AftercareActivitiesService implements AftercareActivities {
       idempotencyKey: `${input.callId}:${input.contactId}`,
       channel: input.channel,
       to: { name: call.customer.name, email: call.customer.email, phone: call.customer.phone },
-      purpose: input.purpose as OutboundPurpose,
+      purpose: input.purpose,
       ...contactText(call, input.purpose),
     });
     return { outcome: result.outcome };

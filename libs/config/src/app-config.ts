@@ -33,6 +33,13 @@ export class AppConfig {
   readonly temporalAddress: string;
   readonly temporalNamespace: string;
   readonly taskQueue: string;
+  /**
+   * Worker failover (README, "Operations"): how long a workflow task waits on the sticky queue of the
+   * worker that last ran the workflow before any worker may take it, and how long a started workflow
+   * task may take before Temporal gives it to another worker (set on the workflows the worker starts).
+   */
+  readonly temporalStickyQueueTimeoutMs: number;
+  readonly temporalWorkflowTaskTimeoutMs: number;
   /** NORMAL survives a crash of the process (kill -9); FULL also survives power loss, at ~1/8 the append rate */
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** how long a mutation waits for the read model to reach its own change (read-your-writes) */
@@ -50,6 +57,8 @@ export class AppConfig {
     this.temporalAddress = env.TEMPORAL_ADDRESS || 'localhost:7233';
     this.temporalNamespace = env.TEMPORAL_NAMESPACE || 'default';
     this.taskQueue = env.TEMPORAL_TASK_QUEUE || 'service-calls';
+    this.temporalStickyQueueTimeoutMs = positiveIntVar(env, 'TEMPORAL_STICKY_QUEUE_TIMEOUT_MS', 1000);
+    this.temporalWorkflowTaskTimeoutMs = positiveIntVar(env, 'TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS', 3000);
     const sync = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
     if (sync !== 'NORMAL' && sync !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
     this.sqliteSynchronous = sync;
@@ -167,6 +176,12 @@ export function parseApiKeys(text: string): ApiKey[] {
       }
       return { key, role: role as Role, name: name || `${role.toLowerCase()}-${index + 1}` };
     });
+}
+
+function positiveIntVar(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const value = intVar(env, name, fallback);
+  if (value === 0) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
+  return value;
 }
 
 function intVar(env: Record<string, string | undefined>, name: string, fallback: number): number {

@@ -42,6 +42,9 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { ...workflowBundleOptions() }),
       activities: { ...this.activities.asActivities(), ...this.aftercare.asActivities() },
       sinks: slaTimerSinks(this.slaDueTimers),
+      // a worker killed with a call's workflow in its cache holds that workflow's next task on its sticky
+      // queue for this long (Temporal's default 10 s); then any worker replays the history and goes on
+      stickyQueueScheduleToStartTimeout: this.config.temporalStickyQueueTimeoutMs,
     });
     this.running = this.worker.run();
     const client = new WorkflowClient({ connection: clientConnection, namespace: this.config.temporalNamespace });
@@ -49,6 +52,8 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       taskQueue: this.config.taskQueue,
       aftercare: this.config.aftercare,
       onEvent: (event) => this.routing.eventSeen(event),
+      // a task started by a worker that then died is given to another one after this long (default 10 s)
+      workflowTaskTimeout: this.config.temporalWorkflowTaskTimeoutMs,
     });
     this.dispatcher.start();
     this.routing.start();

@@ -23,5 +23,5 @@ export * from './agents/change-agent.command';
 export * from './agents/change-agent.handler';
 export * from './routing/assign-service-call.command';
 export * from './routing/assign-service-call.handler';
-export * from './routing/reroute-service-call.command';
-export * from './routing/reroute-service-call.handler';
+export * from './routing/unassign-service-call.command';
+export * from './routing/unassign-service-call.handler';

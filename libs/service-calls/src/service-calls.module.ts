@@ -17,7 +17,7 @@ import { AgentRepository } from './agents/agent.repository';
 import { ChangeAgentHandler } from './agents/change-agent.handler';
 import { RegisterAgentHandler } from './agents/register-agent.handler';
 import { AssignServiceCallHandler } from './routing/assign-service-call.handler';
-import { RerouteServiceCallHandler } from './routing/reroute-service-call.handler';
+import { UnassignServiceCallHandler } from './routing/unassign-service-call.handler';
 import * as fs from 'node:fs';
 
 /** The service-call write side, shared by the API and the worker: one command bus, one set of handlers. */
@@ -53,9 +53,9 @@ import * as fs from 'node:fs';
     AgentRepository,
     RegisterAgentHandler,
     ChangeAgentHandler,
-    // a call and an agent's stream together: assignment (routing's and a manager's) and reroute
+    // a call's and an agent's stream together: assignment and unassignment (routing's and a manager's)
     AssignServiceCallHandler,
-    RerouteServiceCallHandler,
+    UnassignServiceCallHandler,
   ],
   exports: [EventStore, CqrsModule, ProcessTemplateCatalog, SlaPolicyCatalog, AgentRepository, ServiceCallRepository],
 })

@@ -1,7 +1,7 @@
 import { activeAbsence, Agent, AGENT_STREAM_PREFIX, callbackWindowState, isFinished, isOpen, nextOpening, ROUTING_ACTOR, serveQueue, ServiceCall } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { AgentsStore, PROJECTOR_CHECKPOINT, ReadModelConnection, readCheckpoint, RoutingQueueStore, ServiceCallSummariesStore } from '@app/read-models';
-import { ChangeServiceCallCommand, ServiceCallRepository } from '@app/service-calls';
+import { ChangeServiceCallCommand, ServiceCallRepository, UnassignServiceCallCommand } from '@app/service-calls';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CallRouter } from './call-router';
@@ -120,14 +120,8 @@ export class RoutingSupervisor implements OnApplicationShutdown {
         const reason = absence ? `absent: ${absence.reason}` : 'offline';
         // once per absence (or per time the agent went offline), whoever looks
         const key = absence ? `unassign:${agent.id}:${absence.id}` : `unassign:${agent.id}:offline@${agent.version}`;
-        await this.commandBus.execute(
-          new ChangeServiceCallCommand(
-            callId,
-            { type: 'UnassignServiceCall', data: { trigger, reason, expectedAgentId: agent.id, preferredAgentId: absence?.replacementAgentId ?? null } },
-            { actor: ROUTING_ACTOR, idempotencyKey: key },
-          ),
-        );
-        await this.router.release(agent.id, callId, absence ? 'absent' : 'offline');
+        const preferredAgentId = absence?.replacementAgentId ?? null;
+        await this.commandBus.execute(new UnassignServiceCallCommand(callId, { trigger, reason, agentId: agent.id, preferredAgentId }, { actor: ROUTING_ACTOR, idempotencyKey: key }));
         this.logger.log(`call ${callId} taken off ${agent.id} (${reason}); its workflow routes it again`);
       }
     }

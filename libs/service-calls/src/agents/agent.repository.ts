@@ -44,11 +44,12 @@ export class AgentRepository {
 
   /**
    * Removes a call from the agent's load (resolved, rerouted, reassigned); a call not held is a no-op.
-   * With the idempotency key of the command that caused it, a repeat of that command releases once.
+   * With the idempotency key of the command that caused it, a repeat of that command releases once
+   * (the key is scoped to the call: one key, e.g. routing's per absence, may release many calls).
    */
   releaseCall(agentId: string, callId: string, reason: string, options: { now?: Date; actor?: string; idempotencyKey?: string } = {}): Promise<AgentCommandResult> {
     const { actor = WORKFLOW_ACTOR, now, idempotencyKey } = options;
-    return this.execute(agentId, { type: 'ReleaseCall', data: { callId, reason } }, { actor, now, ...(idempotencyKey ? { idempotencyKey: `${idempotencyKey}:release` } : {}) });
+    return this.execute(agentId, { type: 'ReleaseCall', data: { callId, reason } }, { actor, now, ...(idempotencyKey ? { idempotencyKey: `${idempotencyKey}:release:${callId}` } : {}) });
   }
 }
 

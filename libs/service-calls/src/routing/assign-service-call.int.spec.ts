@@ -11,16 +11,16 @@ import { ServiceCallRepository } from '../commands/service-call.repository';
 import { newCallId } from '../commands/tracking-code';
 import { AgentRefusedCallError, AssignmentRequest, AssignServiceCallCommand } from './assign-service-call.command';
 import { AssignServiceCallHandler } from './assign-service-call.handler';
-import { RerouteServiceCallCommand } from './reroute-service-call.command';
-import { RerouteServiceCallHandler } from './reroute-service-call.handler';
+import { UnassignServiceCallCommand } from './unassign-service-call.command';
+import { UnassignServiceCallHandler } from './unassign-service-call.handler';
 
-describe("assignment and reroute: the agent's stream and the call's, on a real SQLite event store", () => {
+describe("assignment and unassignment: the agent's stream and the call's, on a real SQLite event store", () => {
   let dir: string;
   let store: SqliteEventStore;
   let agents: AgentRepository;
   let processor: ServiceCallCommandProcessor;
   let assign: AssignServiceCallHandler;
-  let reroute: RerouteServiceCallHandler;
+  let unassign: UnassignServiceCallHandler;
   const manager = { actor: 'apikey:boss' };
   const manual = (agentId: string, extra: Partial<AssignmentRequest> = {}): AssignmentRequest => ({ agentId, trigger: 'MANUAL', override: true, candidates: [], ...extra });
 
@@ -31,7 +31,7 @@ describe("assignment and reroute: the agent's stream and the call's, on a real S
     processor = new ServiceCallCommandProcessor(store);
     const calls = new ServiceCallRepository(store);
     assign = new AssignServiceCallHandler(calls, processor, agents);
-    reroute = new RerouteServiceCallHandler(calls, processor, agents);
+    unassign = new UnassignServiceCallHandler(calls, processor, agents);
     const register = new RegisterAgentHandler(agents);
     for (const id of ['anna', 'ben']) {
       await register.execute(new RegisterAgentCommand({ id, name: id, regions: ['de-north'], languages: ['de'], skills: [], capacity: 1 }, manager));
@@ -105,7 +105,7 @@ describe("assignment and reroute: the agent's stream and the call's, on a real S
   it('a reroute takes the agent off the call and releases them, once per key; a call without an agent is refused', async () => {
     const callId = await open();
     await assign.execute(new AssignServiceCallCommand(callId, manual('anna'), { ...manager, idempotencyKey: 'give' }));
-    const rerouted = await reroute.execute(new RerouteServiceCallCommand(callId, 'the customer asked for someone else', { ...manager, idempotencyKey: 'r1' }));
+    const rerouted = await unassign.execute(new UnassignServiceCallCommand(callId, { trigger: 'REROUTE', reason: 'the customer asked for someone else' }, { ...manager, idempotencyKey: 'r1' }));
     expect(rerouted.call.assignee).toBeUndefined();
     expect(rerouted.events.map((e) => e.type)).toEqual(['CallUnassigned']);
     expect(rerouted.call).toMatchObject({ routingTrigger: 'REROUTE', routingExcluded: ['anna'] });
@@ -113,12 +113,31 @@ describe("assignment and reroute: the agent's stream and the call's, on a real S
     expect(rerouted.position).toBe(await store.lastPosition());
 
     const before = await store.lastPosition();
-    const again = await reroute.execute(new RerouteServiceCallCommand(callId, 'the customer asked for someone else', { ...manager, idempotencyKey: 'r1' }));
+    const again = await unassign.execute(new UnassignServiceCallCommand(callId, { trigger: 'REROUTE', reason: 'the customer asked for someone else' }, { ...manager, idempotencyKey: 'r1' }));
     expect(again.events.map((e) => e.streamVersion)).toEqual(rerouted.events.map((e) => e.streamVersion));
     expect(await store.lastPosition()).toBe(before);
 
-    const nobody = await refusal(reroute.execute(new RerouteServiceCallCommand(callId, 'again', manager)));
+    const nobody = await refusal(unassign.execute(new UnassignServiceCallCommand(callId, { trigger: 'REROUTE', reason: 'again' }, manager)));
     expect(nobody).toBeInstanceOf(ConflictError);
     expect((nobody as Error).message).toMatch(/waits for an agent/);
+  });
+
+  it("routing takes an absent agent off the call, naming the replacement; a slot still held for a call that moved on is given back", async () => {
+    const callId = await open();
+    await assign.execute(new AssignServiceCallCommand(callId, manual('anna'), { ...manager, idempotencyKey: 'give' }));
+    const absent = { trigger: 'ASSIGNEE_ABSENT' as const, reason: 'absent: ill', agentId: 'anna', preferredAgentId: 'ben' };
+    const taken = await unassign.execute(new UnassignServiceCallCommand(callId, absent, { actor: 'routing', idempotencyKey: 'unassign:anna:abs-1' }));
+    expect(taken.call).toMatchObject({ routingTrigger: 'ASSIGNEE_ABSENT', preferredAgentId: 'ben' });
+    expect(await openCallsOf('anna')).toEqual([]);
+
+    // the call went to Ben meanwhile, but Anna's stream still holds it (a release lost in a crash)
+    const other = await open();
+    await assign.execute(new AssignServiceCallCommand(other, manual('ben'), { ...manager, idempotencyKey: 'give' }));
+    await agents.takeCall('anna', other, { override: true });
+    const stale = await unassign.execute(new UnassignServiceCallCommand(other, { ...absent, preferredAgentId: null }, { actor: 'routing', idempotencyKey: 'unassign:anna:abs-1' }));
+    expect(stale.events).toEqual([]);
+    expect(stale.call.assignee).toBe('ben');
+    expect(await openCallsOf('anna')).toEqual([]);
+    expect(await openCallsOf('ben')).toEqual([other]);
   });
 });

@@ -1,7 +1,7 @@
 import { ApiKey } from '@app/config';
 import { isFinished, ServiceCall, ValidationError } from '@app/domain';
 import { AgentsStore, MAX_ROUTING_QUEUE, RoutingQueueStore } from '@app/read-models';
-import { AssignServiceCallCommand, RerouteServiceCallCommand } from '@app/service-calls';
+import { AssignServiceCallCommand, UnassignServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { Caller } from '../../auth/caller.decorator';
@@ -15,7 +15,7 @@ import { Assignment, AssignServiceCallArgs, Callback, RequestCallbackArgs, Rerou
 /**
  * A manager's hand in routing (assign over the policy, reroute), a customer's callback request, and
  * the queue of calls waiting for an agent. The agent's and the call's streams are coordinated by the
- * commands' handlers in libs/service-calls (AssignServiceCallHandler, RerouteServiceCallHandler).
+ * commands' handlers in libs/service-calls (AssignServiceCallHandler, UnassignServiceCallHandler).
  */
 @Resolver(() => ServiceCallModel)
 export class RoutingResolver {
@@ -44,7 +44,7 @@ export class RoutingResolver {
   })
   @Roles('MANAGER')
   async rerouteServiceCall(@Args() { callId, reason, expectedVersion, idempotencyKey }: RerouteServiceCallArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
-    return this.results.settle(await this.commandBus.execute(new RerouteServiceCallCommand(callId, reason, commandOptions(caller, expectedVersion, idempotencyKey))));
+    return this.results.settle(await this.commandBus.execute(new UnassignServiceCallCommand(callId, { trigger: 'REROUTE', reason }, commandOptions(caller, expectedVersion, idempotencyKey))));
   }
 
   @Mutation(() => ServiceCallModel, {

@@ -177,10 +177,10 @@ describe('escalation', () => {
   });
 });
 
-describe('the complaint record and resolving now', () => {
-  const future = '2025-03-20T12:00:00.000Z';
-  const record = { agreedSolution: ' Refund the second debit ', implemented: false, promisedBy: future, compensation: { kind: 'voucher', amount: 20.005, currency: 'eur' }, rootCause: 'duplicate batch run', preventionSuggestion: 'idempotent billing runs' };
+const future = '2025-03-20T12:00:00.000Z';
+const record = { agreedSolution: ' Refund the second debit ', implemented: false, promisedBy: future, compensation: { kind: 'voucher', amount: 20.005, currency: 'eur' }, rootCause: 'duplicate batch run', preventionSuggestion: 'idempotent billing runs' };
 
+describe('the complaint record', () => {
   it('records the agreed solution, the promise, compensation, cause and prevention', () => {
     given(opened()).when({ type: 'RecordResolution', data: { resolution: record } }).then([
       {
@@ -213,7 +213,9 @@ describe('the complaint record and resolving now', () => {
   ])('refuses %s', (_case, resolution, field) => {
     given(opened()).when({ type: 'RecordResolution', data: { resolution } }).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
   });
+});
 
+describe('resolving now', () => {
   it('resolves now: records, skips what is open, completes the active phase, skips later phases, resolves early', () => {
     const history = [opened(), ...phaseDone('intake'), phaseStarted('diagnosis'), stepReady('review-customer-history'), stepReady('inspect-problem'), stepCompleted('review-customer-history', WORKFLOW_ACTOR)];
     const resolution = { agreedSolution: 'Replaced the router on the spot', implemented: true };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AUTOMATED_ACTION_NAMES } from '../process/automated-actions';
-import { nextProcessActions } from '../process/process-plan';
+import { nextProcessActions, ProcessAction } from '../process/process-plan';
 import { ProcessTemplate } from '../process/process-template';
 import { validateProcessTemplateInput } from '../process/process-template.validation';
 import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
@@ -36,7 +36,7 @@ import { decide } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
 import { evolve } from './service-call.evolve';
 import { callExists, findStep, initialServiceCallState, ServiceCallState } from './service-call.state';
-import { ServiceCall } from './service-call.types';
+import { ServiceCall, Step } from './service-call.types';
 
 // decide: opening a call, commands on a call that does not exist, and whole processes run by
 // decide and evolve together (the steps, aftercare, routing and SLA files have their own specs).
@@ -106,7 +106,9 @@ describe('opening a service call', () => {
     expect(openedEventOf(openCall()).priority).toBe('NORMAL');
     expect(openedEventOf(openCall({ priority: null })).priority).toBe('NORMAL');
   });
+});
 
+describe('opening a service call: when it came in, and what the event keeps', () => {
   it('takes the call as received now when the client does not say when', () => {
     const data = openedEventOf(openCall());
     expect(data.receivedAt).toBe(at);
@@ -172,58 +174,58 @@ describe('opening a service call', () => {
   it('refuses to open the same call twice', () => {
     given(opened()).when(openCall()).thenThrows(ConflictError, { code: 'CONFLICT', message: new RegExp(CALL_ID) });
   });
+});
 
-  describe('refuses bad input, naming the field', () => {
-    const long = (n: number) => 'x'.repeat(n + 1);
-    const cases: [string, InputPatch, string][] = [
-      ['an empty customer name', { customer: { name: '' } }, 'customer.name'],
-      ['a customer name of spaces', { customer: { name: '   ' } }, 'customer.name'],
-      ['a customer name of tabs and newlines', { customer: { name: '\t\n ' } }, 'customer.name'],
-      ['a missing customer name', { customer: { name: undefined } }, 'customer.name'],
-      ['a customer name that is not text', { customer: { name: 42 } }, 'customer.name'],
-      ['no customer at all', { customer: undefined }, 'customer.name'],
-      ['an oversized customer name', { customer: { name: long(LIMITS.name) } }, 'customer.name'],
-      ['an oversized customer address', { customer: { address: long(LIMITS.summary) } }, 'customer.address'],
-      ['an e-mail without @', { customer: { email: 'ada.example.com' } }, 'customer.email'],
-      ['an e-mail without a domain', { customer: { email: 'ada@' } }, 'customer.email'],
-      ['an e-mail without a local part', { customer: { email: '@example.com' } }, 'customer.email'],
-      ['an e-mail without a dot in the domain', { customer: { email: 'ada@localhost' } }, 'customer.email'],
-      ['an e-mail with a space', { customer: { email: 'ada lovelace@example.com' } }, 'customer.email'],
-      ['an e-mail with two @', { customer: { email: 'ada@@example.com' } }, 'customer.email'],
-      ['a phone number of words', { customer: { phone: 'call me maybe' } }, 'customer.phone'],
-      ['a phone number with too few digits (5)', { customer: { phone: '12 345' } }, 'customer.phone'],
-      ['a phone number with too many digits (16)', { customer: { phone: '+1234 5678 9012 3456' } }, 'customer.phone'],
-      ['a phone number with letters', { customer: { phone: '+49 30 CALLNOW' } }, 'customer.phone'],
-      ['a phone number with a second +', { customer: { phone: '+49 +30 1234567' } }, 'customer.phone'],
-      ['an empty summary', { summary: '' }, 'summary'],
-      ['a blank summary', { summary: '  \n ' }, 'summary'],
-      ['a missing summary', { summary: undefined }, 'summary'],
-      ['an oversized summary', { summary: long(LIMITS.summary) }, 'summary'],
-      ['an oversized description', { description: long(LIMITS.longText) }, 'description'],
-      ['a blank category', { category: ' ' }, 'category'],
-      ['an oversized category', { category: long(LIMITS.shortText) }, 'category'],
-      ['an oversized product', { product: long(LIMITS.shortText) }, 'product'],
-      ['an oversized region', { region: long(LIMITS.shortText) }, 'region'],
-      ['an oversized receivedBy', { receivedBy: long(LIMITS.shortText) }, 'receivedBy'],
-      ['an unknown channel', { channel: 'FAX' }, 'channel'],
-      ['a channel in the wrong case', { channel: 'phone' }, 'channel'],
-      ['a missing channel', { channel: undefined }, 'channel'],
-      ['an unknown priority', { priority: 'CRITICAL' }, 'priority'],
-      ['a priority in the wrong case', { priority: 'urgent' }, 'priority'],
-      ['an unknown preferred channel', { customer: { preferredChannel: 'CARRIER_PIGEON' } }, 'customer.preferredChannel'],
-      ['a receivedAt that is not a date', { receivedAt: 'yesterday' }, 'receivedAt'],
-      ['an empty receivedAt', { receivedAt: '' }, 'receivedAt'],
-      ['a receivedAt with month 13', { receivedAt: '2025-13-01T10:00:00Z' }, 'receivedAt'],
-      ['a receivedAt on 30 February', { receivedAt: '2025-02-30T10:00:00Z' }, 'receivedAt'],
-      ['a receivedAt that is a bare number', { receivedAt: '1' }, 'receivedAt'],
-      ['a receivedAt in prose', { receivedAt: '10 March 2025' }, 'receivedAt'],
-      ['a receivedAt without a time zone offset', { receivedAt: '2025-03-10T08:00:00' }, 'receivedAt'],
-      ['a receivedAt that is not text', { receivedAt: 1741593600000 }, 'receivedAt'],
-    ];
+describe('opening a service call: refuses bad input, naming the field', () => {
+  const long = (n: number) => 'x'.repeat(n + 1);
+  const cases: [string, InputPatch, string][] = [
+    ['an empty customer name', { customer: { name: '' } }, 'customer.name'],
+    ['a customer name of spaces', { customer: { name: '   ' } }, 'customer.name'],
+    ['a customer name of tabs and newlines', { customer: { name: '\t\n ' } }, 'customer.name'],
+    ['a missing customer name', { customer: { name: undefined } }, 'customer.name'],
+    ['a customer name that is not text', { customer: { name: 42 } }, 'customer.name'],
+    ['no customer at all', { customer: undefined }, 'customer.name'],
+    ['an oversized customer name', { customer: { name: long(LIMITS.name) } }, 'customer.name'],
+    ['an oversized customer address', { customer: { address: long(LIMITS.summary) } }, 'customer.address'],
+    ['an e-mail without @', { customer: { email: 'ada.example.com' } }, 'customer.email'],
+    ['an e-mail without a domain', { customer: { email: 'ada@' } }, 'customer.email'],
+    ['an e-mail without a local part', { customer: { email: '@example.com' } }, 'customer.email'],
+    ['an e-mail without a dot in the domain', { customer: { email: 'ada@localhost' } }, 'customer.email'],
+    ['an e-mail with a space', { customer: { email: 'ada lovelace@example.com' } }, 'customer.email'],
+    ['an e-mail with two @', { customer: { email: 'ada@@example.com' } }, 'customer.email'],
+    ['a phone number of words', { customer: { phone: 'call me maybe' } }, 'customer.phone'],
+    ['a phone number with too few digits (5)', { customer: { phone: '12 345' } }, 'customer.phone'],
+    ['a phone number with too many digits (16)', { customer: { phone: '+1234 5678 9012 3456' } }, 'customer.phone'],
+    ['a phone number with letters', { customer: { phone: '+49 30 CALLNOW' } }, 'customer.phone'],
+    ['a phone number with a second +', { customer: { phone: '+49 +30 1234567' } }, 'customer.phone'],
+    ['an empty summary', { summary: '' }, 'summary'],
+    ['a blank summary', { summary: '  \n ' }, 'summary'],
+    ['a missing summary', { summary: undefined }, 'summary'],
+    ['an oversized summary', { summary: long(LIMITS.summary) }, 'summary'],
+    ['an oversized description', { description: long(LIMITS.longText) }, 'description'],
+    ['a blank category', { category: ' ' }, 'category'],
+    ['an oversized category', { category: long(LIMITS.shortText) }, 'category'],
+    ['an oversized product', { product: long(LIMITS.shortText) }, 'product'],
+    ['an oversized region', { region: long(LIMITS.shortText) }, 'region'],
+    ['an oversized receivedBy', { receivedBy: long(LIMITS.shortText) }, 'receivedBy'],
+    ['an unknown channel', { channel: 'FAX' }, 'channel'],
+    ['a channel in the wrong case', { channel: 'phone' }, 'channel'],
+    ['a missing channel', { channel: undefined }, 'channel'],
+    ['an unknown priority', { priority: 'CRITICAL' }, 'priority'],
+    ['a priority in the wrong case', { priority: 'urgent' }, 'priority'],
+    ['an unknown preferred channel', { customer: { preferredChannel: 'CARRIER_PIGEON' } }, 'customer.preferredChannel'],
+    ['a receivedAt that is not a date', { receivedAt: 'yesterday' }, 'receivedAt'],
+    ['an empty receivedAt', { receivedAt: '' }, 'receivedAt'],
+    ['a receivedAt with month 13', { receivedAt: '2025-13-01T10:00:00Z' }, 'receivedAt'],
+    ['a receivedAt on 30 February', { receivedAt: '2025-02-30T10:00:00Z' }, 'receivedAt'],
+    ['a receivedAt that is a bare number', { receivedAt: '1' }, 'receivedAt'],
+    ['a receivedAt in prose', { receivedAt: '10 March 2025' }, 'receivedAt'],
+    ['a receivedAt without a time zone offset', { receivedAt: '2025-03-10T08:00:00' }, 'receivedAt'],
+    ['a receivedAt that is not text', { receivedAt: 1741593600000 }, 'receivedAt'],
+  ];
 
-    it.each(cases)('%s', (_label, patch, field) => {
-      given().when(openCall(patch)).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
-    });
+  it.each(cases)('%s', (_label, patch, field) => {
+    given().when(openCall(patch)).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
   });
 });
 
@@ -257,6 +259,8 @@ interface Walk {
 /** What happens to a step on its first attempt; later attempts always succeed. */
 type Exception = 'none' | 'skip' | 'fail-then-retry' | 'fail-then-skip';
 
+type Exec = (command: ServiceCallCommand, actor: string) => void;
+
 function walk(
   template: ProcessTemplate,
   pickHuman: (count: number) => number = () => 0,
@@ -266,7 +270,7 @@ function walk(
   let state: ServiceCallState = initialServiceCallState;
   const events: ServiceCallEvent[] = [];
   let minute = 0;
-  const exec = (command: ServiceCallCommand, actor: string) => {
+  const exec: Exec = (command, actor) => {
     const produced = decide(command, state, { now: new Date(Date.parse(EARLIER) + minute++ * 60_000), actor });
     for (const event of produced) {
       state = evolve(state, event);
@@ -287,35 +291,7 @@ function walk(
       return { call: current(), events };
     }
     if (actions.length > 0) {
-      for (const action of actions) {
-        switch (action.kind) {
-          case 'StartPhase':
-            exec(startPhase(action.phaseKey), WORKFLOW_ACTOR);
-            break;
-          case 'MarkStepsReady':
-            exec(markReady(action.phaseKey, ...action.stepKeys), WORKFLOW_ACTOR);
-            break;
-          case 'RunAutomatedStep': {
-            const attempt = findStep(current(), action.stepKey).step.attempt;
-            const exception = attempt === 1 ? exceptionFor(action.stepKey) : 'none';
-            if (exception === 'skip') {
-              exec(skipStep(action.stepKey), MANAGER);
-              break;
-            }
-            exec(startStep(action.stepKey), WORKFLOW_ACTOR);
-            if (exception === 'none') {
-              exec(completeStep(action.stepKey, 'done by the system'), WORKFLOW_ACTOR);
-              break;
-            }
-            exec(failStep(action.stepKey, 'out of retries'), WORKFLOW_ACTOR);
-            exec(exception === 'fail-then-retry' ? retryStep(action.stepKey) : skipStep(action.stepKey), MANAGER);
-            break;
-          }
-          case 'CompletePhase':
-            exec(completePhase(action.phaseKey), WORKFLOW_ACTOR);
-            break;
-        }
-      }
+      for (const action of actions) playWorkflow(action, exec, current, exceptionFor);
       continue;
     }
     const waiting = current()
@@ -323,21 +299,56 @@ function walk(
       .flatMap((p) => p.steps)
       .filter((s) => !s.automated && s.status === 'READY');
     if (waiting.length === 0) throw new Error(`stuck: no action and no human step waiting after ${events.length} events`);
-    const step = waiting[pickHuman(waiting.length) % waiting.length];
-    const exception = step.attempt === 1 ? exceptionFor(step.key) : 'none';
-    if (exception === 'skip') {
-      exec(skipStep(step.key), MANAGER);
-      continue;
-    }
-    if (startFirst(step.key)) exec(startStep(step.key), AGENT);
-    if (exception === 'none') {
-      exec(completeStep(step.key, `${step.key} done`), AGENT);
-      continue;
-    }
-    exec(failStep(step.key), AGENT);
-    exec(exception === 'fail-then-retry' ? retryStep(step.key) : skipStep(step.key), MANAGER);
+    playPerson(waiting[pickHuman(waiting.length) % waiting.length], exec, startFirst, exceptionFor);
   }
   throw new Error('the process did not finish within 1000 rounds');
+}
+
+/** The workflow's part: one action the plan proposes (an automated step's first attempt may meet its exception). */
+function playWorkflow(action: ProcessAction, exec: Exec, current: () => ServiceCall, exceptionFor: (stepKey: string) => Exception): void {
+  switch (action.kind) {
+    case 'StartPhase':
+      exec(startPhase(action.phaseKey), WORKFLOW_ACTOR);
+      break;
+    case 'MarkStepsReady':
+      exec(markReady(action.phaseKey, ...action.stepKeys), WORKFLOW_ACTOR);
+      break;
+    case 'RunAutomatedStep': {
+      const attempt = findStep(current(), action.stepKey).step.attempt;
+      const exception = attempt === 1 ? exceptionFor(action.stepKey) : 'none';
+      if (exception === 'skip') {
+        exec(skipStep(action.stepKey), MANAGER);
+        break;
+      }
+      exec(startStep(action.stepKey), WORKFLOW_ACTOR);
+      if (exception === 'none') {
+        exec(completeStep(action.stepKey, 'done by the system'), WORKFLOW_ACTOR);
+        break;
+      }
+      exec(failStep(action.stepKey, 'out of retries'), WORKFLOW_ACTOR);
+      exec(exception === 'fail-then-retry' ? retryStep(action.stepKey) : skipStep(action.stepKey), MANAGER);
+      break;
+    }
+    case 'CompletePhase':
+      exec(completePhase(action.phaseKey), WORKFLOW_ACTOR);
+      break;
+  }
+}
+
+/** A person's part: one waiting human step, started first or not; its first attempt may meet its exception. */
+function playPerson(step: Step, exec: Exec, startFirst: (stepKey: string) => boolean, exceptionFor: (stepKey: string) => Exception): void {
+  const exception = step.attempt === 1 ? exceptionFor(step.key) : 'none';
+  if (exception === 'skip') {
+    exec(skipStep(step.key), MANAGER);
+    return;
+  }
+  if (startFirst(step.key)) exec(startStep(step.key), AGENT);
+  if (exception === 'none') {
+    exec(completeStep(step.key, `${step.key} done`), AGENT);
+    return;
+  }
+  exec(failStep(step.key), AGENT);
+  exec(exception === 'fail-then-retry' ? retryStep(step.key) : skipStep(step.key), MANAGER);
 }
 
 const describeEvent = (e: ServiceCallEvent): string => {
@@ -409,44 +420,44 @@ describe('the standard complaint, from first contact to RESOLVED', () => {
   });
 });
 
-describe('any valid process, any order of human work (property)', () => {
-  /**
-   * Templates a manager could define: 1-4 phases of 1-6 steps, each phase a random DAG (a step depends
-   * only on steps generated before it in its phase), listed in a shuffled order so the template's order
-   * is not a topological one; automated steps name a known action. Each passes the template validation,
-   * and the call runs the validated definition.
-   */
-  const templateArb: fc.Arbitrary<ProcessTemplate> = fc
-    .array(
-      fc
-        .array(fc.record({ deps: fc.array(fc.nat(), { maxLength: 3 }), automated: fc.boolean(), action: fc.constantFrom(...AUTOMATED_ACTION_NAMES) }), {
-          minLength: 1,
-          maxLength: 6,
-        })
-        .chain((steps) => fc.shuffledSubarray(steps.map((s, i) => ({ ...s, i })), { minLength: steps.length, maxLength: steps.length })),
-      { minLength: 1, maxLength: 4 },
-    )
-    .map((phases) => {
-      const definition = validateProcessTemplateInput({
-        key: 'random',
-        title: 'Random process',
-        department: 'Testing',
-        purpose: 'Any valid process runs to its end',
-        phases: phases.map((steps, p) => ({
-          key: `p${p}`,
-          name: `Phase ${p}`,
-          steps: steps.map((s) => ({
-            key: `p${p}-s${s.i}`,
-            name: `Step ${s.i}`,
-            dependsOn: s.i === 0 ? [] : s.deps.map((d) => `p${p}-s${d % s.i}`),
-            automated: s.automated,
-            action: s.automated ? s.action : undefined,
-          })),
+/**
+ * Templates a manager could define: 1-4 phases of 1-6 steps, each phase a random DAG (a step depends
+ * only on steps generated before it in its phase), listed in a shuffled order so the template's order
+ * is not a topological one; automated steps name a known action. Each passes the template validation,
+ * and the call runs the validated definition.
+ */
+const templateArb: fc.Arbitrary<ProcessTemplate> = fc
+  .array(
+    fc
+      .array(fc.record({ deps: fc.array(fc.nat(), { maxLength: 3 }), automated: fc.boolean(), action: fc.constantFrom(...AUTOMATED_ACTION_NAMES) }), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .chain((steps) => fc.shuffledSubarray(steps.map((s, i) => ({ ...s, i })), { minLength: steps.length, maxLength: steps.length })),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((phases) => {
+    const definition = validateProcessTemplateInput({
+      key: 'random',
+      title: 'Random process',
+      department: 'Testing',
+      purpose: 'Any valid process runs to its end',
+      phases: phases.map((steps, p) => ({
+        key: `p${p}`,
+        name: `Phase ${p}`,
+        steps: steps.map((s) => ({
+          key: `p${p}-s${s.i}`,
+          name: `Step ${s.i}`,
+          dependsOn: s.i === 0 ? [] : s.deps.map((d) => `p${p}-s${d % s.i}`),
+          automated: s.automated,
+          action: s.automated ? s.action : undefined,
         })),
-      });
-      return { ...definition, version: 1 };
+      })),
     });
+    return { ...definition, version: 1 };
+  });
 
+describe('any valid process, any order of human work (property)', () => {
   it('always ends RESOLVED: phases in order, each step ready once and only after its dependencies', () => {
     fc.assert(
       fc.property(templateArb, fc.infiniteStream(fc.nat()), fc.func(fc.boolean()), (template, picks, startFirst) => {

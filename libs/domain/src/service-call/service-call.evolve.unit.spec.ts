@@ -22,16 +22,16 @@ import { ServiceCall } from './service-call.types';
 
 // evolve (service-call.evolve.ts): the call as its events describe it.
 
-describe('evolve: the call as its events describe it', () => {
-  const t = (minute: number) => `2025-03-10T08:${String(minute).padStart(2, '0')}:00.000Z`;
-  const foldCall = (...events: ServiceCallEvent[]): ServiceCall => {
-    const state = foldServiceCall(events);
-    if (!callExists(state)) throw new Error('expected the call to exist');
-    return state;
-  };
-  const step = (call: ServiceCall, key: string) => call.phases.flatMap((p) => p.steps).find((s) => s.key === key)!;
-  const phase = (call: ServiceCall, key: string) => call.phases.find((p) => p.key === key)!;
+const t = (minute: number) => `2025-03-10T08:${String(minute).padStart(2, '0')}:00.000Z`;
+const foldCall = (...events: ServiceCallEvent[]): ServiceCall => {
+  const state = foldServiceCall(events);
+  if (!callExists(state)) throw new Error('expected the call to exist');
+  return state;
+};
+const step = (call: ServiceCall, key: string) => call.phases.flatMap((p) => p.steps).find((s) => s.key === key)!;
+const phase = (call: ServiceCall, key: string) => call.phases.find((p) => p.key === key)!;
 
+describe('evolve: the call as its events describe it', () => {
   it('knows no call before it is opened', () => {
     expect(foldServiceCall([])).toEqual({ status: 'NONE', version: 0 });
   });
@@ -69,7 +69,9 @@ describe('evolve: the call as its events describe it', () => {
     expect(call.updatedAt).toBe(t(2));
     expect(call.version).toBe(3);
   });
+});
 
+describe('evolve: working the call', () => {
   it('goes IN_PROGRESS when the first step starts', () => {
     const call = foldCall(opened(), phaseStarted('intake', t(1)), stepReady('record-complaint', t(2)), stepStarted('record-complaint', AGENT, t(3)));
     expect(call.status).toBe('IN_PROGRESS');
@@ -110,7 +112,9 @@ describe('evolve: the call as its events describe it', () => {
     expect(call.resolvedAt).toBe(t(59));
     expect(call.updatedAt).toBe(t(59));
   });
+});
 
+describe('evolve: versions, times and the state it is given', () => {
   it('counts every event in the version, including event types it does not know', () => {
     const noteAdded = { type: 'NoteAdded', data: { kind: 'INTERNAL', text: 'customer called again', at: t(5) } };
     const call = foldServiceCall([opened(), phaseStarted('intake', t(1)), noteAdded, stepReady('record-complaint', t(7))]);

@@ -1,4 +1,5 @@
-import { bestRoleHolder, ConflictError, LIMITS, optionalText, routingRequestOf, ServiceCall, stepAssignments } from '@app/domain';
+import { bestRoleHolder, ConflictError, LIMITS, optionalText, routingRequestOf, stepAssignments } from '@app/domain';
+import { RecordedEvent } from '@app/event-store';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AgentCommandResult, AgentRepository } from '../agents/agent.repository';
@@ -29,7 +30,7 @@ export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCa
     const run = { ...options, now };
     if (alreadyRecorded(events, options)) {
       const result = await this.processor.execute(callId, { type: 'AssignServiceCall', data: { agentId: assignment.agentId, trigger: assignment.trigger } }, run);
-      return { ...result, position: Math.max(result.position, await this.releasePrevious(result, callId, run)) };
+      return { ...result, position: Math.max(result.position, await this.releasePrevious(result.events, callId, run)) };
     }
     // a note the call would refuse is refused before the agent takes anything
     const reason = optionalText('reason', assignment.reason, LIMITS.outcome);
@@ -46,7 +47,7 @@ export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCa
       }
       throw error;
     }
-    return { ...result, agent, position: Math.max(result.position, await this.releasePrevious(result, callId, run)) };
+    return { ...result, agent, position: Math.max(result.position, await this.releasePrevious(result.events, callId, run)) };
   }
 
   private async take(assignment: AssignmentRequest, callId: string, options: { actor: string; now: Date }): Promise<AgentCommandResult> {
@@ -58,8 +59,8 @@ export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCa
   }
 
   /** The agent who had the call gives it back (with the command's key: a repeat does it once); the position to wait for. */
-  private async releasePrevious(result: { call: ServiceCall; events: { type: string; data: Record<string, unknown> }[] }, callId: string, options: { actor: string; idempotencyKey?: string; now: Date }): Promise<number> {
-    const assigned = result.events.find((e) => e.type === 'CallAssigned')?.data as { agentId: string; previousAgentId: string | null } | undefined;
+  private async releasePrevious(events: readonly RecordedEvent[], callId: string, options: { actor: string; idempotencyKey?: string; now: Date }): Promise<number> {
+    const assigned = events.find((e) => e.type === 'CallAssigned')?.data as { agentId: string; previousAgentId: string | null } | undefined;
     if (!assigned?.previousAgentId || assigned.previousAgentId === assigned.agentId) return 0;
     return (await this.agents.releaseCall(assigned.previousAgentId, callId, 'reassigned', options)).position;
   }

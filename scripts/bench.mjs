@@ -24,6 +24,11 @@
 // models, then runs BENCH_READ_CLIENTS clients for BENCH_READ_SECONDS alternating phaseBoard and filtered
 // serviceCalls pages; target: p50 < 20 ms and p99 < 50 ms for each query.
 //
+// Failover (scripts/bench/failover.mjs, issue 18): Temporal, the API and two workers; per round, kill -9
+// of the worker holding a call's workflow as its step completes, and the time until the dependent step is
+// READY (target: 5 s); then the largest workflow history and the workflow task durations of the run.
+// The write side prints the same history/task figures over (at most BENCH_TASK_WORKFLOWS of) its workflows.
+//
 // Routing (scripts/bench/routing.mjs, issue 5): the pure routing policy from dist/, no product: 1,000 random
 // agents, 10,000 routeCall decisions (target p99 < 5 ms) and 200 calls served at once to 10 agents.
 //
@@ -38,7 +43,9 @@
 //   BENCH_POLL_MS (5)             client-view polling interval     BENCH_SETTLE_TIMEOUT_SECONDS (120)
 //   BENCH_DRAIN_TIMEOUT_SECONDS (60) how long to watch the backlog drain after the load
 //   BENCH_PORT (3200), BENCH_TEMPORAL_PORT (7400), BENCH_TEMPORAL_UI_PORT (8400)
-//   BENCH_ONLY (all)              write | read | sla | routing: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_ONLY (all)              write | read | sla | routing | failover: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_FAILOVER_ROUNDS (5)     kill -9 rounds                   BENCH_FAILOVER_SETTLE_MS (500) wait before a kill
+//   BENCH_TASK_WORKFLOWS (2000)   workflow histories read for the history / workflow task figures
 //   BENCH_ROUTING_AGENTS (1000), BENCH_ROUTING_DECISIONS (10000), BENCH_ROUTING_WARMUP (1000),
 //   BENCH_ROUTING_BROAD (500) worst-case decisions, BENCH_ROUTING_SEED (1)
 //   BENCH_SLA_CALLS (2000), BENCH_SLA_FIRST_RESPONSE (PT3M), BENCH_SLA_RESOLUTION (PT4M), BENCH_SLA_GRACE_SECONDS (20)
@@ -63,6 +70,8 @@ import { portInUse, startProduct } from './bench/product.mjs';
 import { slaSide } from './bench/sla-side.mjs';
 import { readSide } from './bench/read-side.mjs';
 import { routingSide } from './bench/routing.mjs';
+import { failoverSide } from './bench/failover.mjs';
+import { describeTaskFigures, TASK_TARGET, workflowTaskFigures } from './bench/workflow-tasks.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -98,7 +107,12 @@ const cfg = {
   json: process.env.BENCH_JSON || undefined,
   keepData: process.env.BENCH_KEEP_DATA === '1',
   strict: process.env.BENCH_STRICT === '1',
-  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla', 'routing']),
+  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla', 'routing', 'failover']),
+  taskWorkflows: numEnv('BENCH_TASK_WORKFLOWS', 2000, 1),
+  failover: {
+    rounds: numEnv('BENCH_FAILOVER_ROUNDS', 5, 1),
+    settleMs: numEnv('BENCH_FAILOVER_SETTLE_MS', 500),
+  },
   routing: {
     agents: numEnv('BENCH_ROUTING_AGENTS', 1000, 1),
     decisions: numEnv('BENCH_ROUTING_DECISIONS', 10_000, 1),
@@ -125,6 +139,7 @@ cfg.read.port = cfg.port;
 const API_KEY = 'dev-integrator-key';
 const TARGETS = { openPerSecond: 300, openP99Ms: 100, dependentReadyP50Ms: 250 };
 
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 let interrupted = false;
 const say = (line = '') => interrupted || console.log(line); // quiet while a Ctrl-C stops the product
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -175,7 +190,9 @@ function describeMachine() {
   let distro = '';
   try {
     distro = fs.readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]*)"?/m)?.[1] ?? '';
-  } catch {}
+  } catch {
+    // no os-release: the distribution stays unnamed
+  }
   return {
     cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
     cores: cpus.length,
@@ -293,10 +310,16 @@ async function mapLimit(items, limit, fn) {
 let product;
 let workDir;
 let cleaningUp;
+/** a section that starts its own processes (failover) registers how to stop them */
+let stopSection;
 
 /** Stops the running product and removes its temporary folder; after it, another section may start its own. */
 async function cleanUp() {
   cleaningUp ??= (async () => {
+    if (stopSection) {
+      await stopSection();
+      stopSection = undefined;
+    }
     if (product) {
       const stopped = await product.stop();
       product = undefined;
@@ -325,7 +348,7 @@ async function launchProduct(dataDir) {
     env: { PORT: String(cfg.port), DATA_DIR: dataDir, TEMPORAL_PORT: String(cfg.temporalPort), TEMPORAL_UI_PORT: String(cfg.temporalUiPort) },
     logFile: path.join(workDir, 'product.log'),
     onLine: (raw, ready) => {
-      const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
+      const line = raw.replace(ANSI_COLOUR, '');
       if (!ready) {
         if (!/\bLOG\b/.test(line) && line.trim()) say(`  [product] ${line}`); // Nest's start-up chatter stays in the log file
         return;
@@ -375,7 +398,7 @@ async function main() {
   machine.busyBeforeStartPct = round(await machineBusy(), 0);
   say(`          load average ${machine.loadAverage.join(' ')}; busy before start: ${pct(machine.busyBeforeStartPct)} of all cores (others' work disturbs the figures)`);
   say(`config    SQLite synchronous=${config.sqliteSynchronous} (${config.sqliteSynchronousSource}); read-your-writes wait <= ${config.readYourWritesTimeoutMs} ms`);
-  say(`sections  ${cfg.only ?? 'write, read, sla and routing'}`);
+  say(`sections  ${cfg.only ?? 'write, read, sla, routing and failover'}`);
 
   const results = {};
   if (cfg.only === undefined || cfg.only === 'write') results.write = await writeSide(machine, config);
@@ -408,8 +431,20 @@ async function main() {
     say('');
   }
 
+  if (cfg.only === undefined || cfg.only === 'failover') {
+    results.failover = await failoverSide({
+      root: ROOT,
+      cfg: { ...cfg.failover, port: cfg.port, temporalPort: cfg.temporalPort, temporalUiPort: cfg.temporalUiPort },
+      say,
+      setWorkDir: (dir) => (workDir = dir),
+      registerStop: (stop) => (stopSection = stop),
+    });
+    say('');
+    await cleanUp();
+  }
+
   if (cfg.json) {
-    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}), ...(results.routing ? { routing: results.routing.json } : {}) };
+    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}), ...(results.routing ? { routing: results.routing.json } : {}), ...(results.failover ? { failover: results.failover.json } : {}) };
     fs.writeFileSync(cfg.json, `${JSON.stringify(result, (_, v) => (typeof v === 'number' ? round(v, 2) : v), 2)}\n`);
     say(`[bench] results written to ${cfg.json}`);
   }
@@ -581,6 +616,13 @@ async function writeSide(machine, config) {
   if (drain.drained) stepAfter = await stepSamples('step-after-load');
   else say(`[drain] skipping the step measurement after the load: it would measure the backlog, not the step`);
 
+  // ------------------------------------------------------------------------------------- workflow tasks
+  say(`\n[tasks] reading the histories of up to ${cfg.taskWorkflows} workflows (newest first) for the history size and workflow task durations`);
+  const tasks = await workflowTaskFigures({ root: ROOT, address: `127.0.0.1:${cfg.temporalPort}`, limit: cfg.taskWorkflows, say }).catch((error) => {
+    say(`[tasks] could not read the histories: ${error.message}`);
+    return undefined;
+  });
+
   // ------------------------------------------------------------------------------------- stop
   const memoryAtEnd = memoryOf();
   const events = log.eventCount();
@@ -628,8 +670,15 @@ async function writeSide(machine, config) {
       [`opened -> ${FIRST_STEP} READY under load p50 / p99`, `${ms(openToReady.p50, 0)} / ${ms(openToReady.p99, 0)} (n=${openToReady.count})`, '', ''],
       ['event store at end', `${events} events, ${eventsFileMiB.toFixed(1)} MiB`, '', ''],
       ['product warnings/errors logged after ready', String(warnings), '0', warnings ? 'check' : ''],
+      ...(tasks
+        ? [
+            [`largest workflow history (${tasks.workflows} read)`, `${tasks.largest.events} events (${tasks.largest.type})`, '', ''],
+            ['workflow task duration p50 / p99 / max', `${ms(tasks.tasks.p50, 0)} / ${ms(tasks.tasks.p99, 0)} / ${ms(tasks.tasks.max, 0)} (${tasks.tasks.count} tasks)`, `none > ${TASK_TARGET.maxTaskMs} ms`, verdict(tasks.overTarget === 0)],
+          ]
+        : []),
     ]),
   );
+  if (tasks) for (const line of describeTaskFigures(tasks)) say(line);
   if (warningKinds.size) {
     say('');
     say('product warnings/errors by kind:');
@@ -652,6 +701,7 @@ async function writeSide(machine, config) {
       memoryAtEnd,
       eventStore: { events, fileMiB: eventsFileMiB },
       productWarnings: { total: warnings, byKind: Object.fromEntries(warningKinds) },
+      workflowTasks: tasks ?? null,
     },
   };
 }
@@ -668,7 +718,9 @@ main()
       try {
         const tail = fs.readFileSync(path.join(workDir, 'product.log'), 'utf8').split('\n').slice(-30).join('\n');
         console.error(`--- last lines of the product's output ---\n${tail}`);
-      } catch {}
+      } catch {
+        // no log written yet: nothing to show
+      }
     }
     await cleanUp();
     process.exit(2);

@@ -159,10 +159,10 @@ describe('agent decider: availability and absences', () => {
   });
 });
 
-describe('agent decider: load (takeCall, releaseCall)', () => {
-  const take = (callId: string, override = false): AgentCommand => ({ type: 'TakeCall', data: { callId, override } });
-  const wf: AgentCommandContext = { now: NOW, actor: 'workflow' };
+const take = (callId: string, override = false): AgentCommand => ({ type: 'TakeCall', data: { callId, override } });
+const wf: AgentCommandContext = { now: NOW, actor: 'workflow' };
 
+describe('agent decider: load (takeCall, releaseCall)', () => {
   it('takes a call while under capacity, and records when', () => {
     given(registered()).when(take('c1'), wf).then([{ type: 'AgentCallTaken', data: { agentId: AGENT_ID, callId: 'c1', override: false, by: 'workflow', at } }]);
     const agent = stateOf(registered(), taken('c1'));
@@ -198,7 +198,9 @@ describe('agent decider: load (takeCall, releaseCall)', () => {
   it('commands on an unknown agent are NOT_FOUND', () => {
     given().when(take('c1'), wf).thenThrows(NotFoundError, { field: 'agentId' });
   });
+});
 
+describe('agent decider: what routing sees, and capacity (property)', () => {
   it('the routing candidate carries the load and everything the policy needs', () => {
     expect(routingCandidateOf(stateOf(registered(), taken('c1')))).toEqual({
       agentId: AGENT_ID,

@@ -391,6 +391,7 @@ describe('driving random processes with nextProcessActions (property)', () => {
         // each round moves at least one phase or step one status further: this bounds the run
         const maxRounds = 2 * phases.length + 3 * allSteps.length + 2;
         let resolved = false;
+        const drive: Drive = { phases, stepByKey, timesReady, started, completed, coin: () => g(fc.boolean) };
 
         for (let round = 0; round <= maxRounds && !resolved; round++) {
           expect(phases.filter((p) => p.status === 'ACTIVE').length).toBeLessThanOrEqual(1);
@@ -406,51 +407,7 @@ describe('driving random processes with nextProcessActions (property)', () => {
             continue;
           }
 
-          for (const action of actions) {
-            switch (action.kind) {
-              case 'StartPhase': {
-                const index = phases.findIndex((p) => p.key === action.phaseKey);
-                expect(phases[index].status).toBe('PENDING');
-                expect(phases.slice(0, index).every((p) => p.status === 'COMPLETED')).toBe(true);
-                expect(phases.some((p) => p.status === 'ACTIVE')).toBe(false);
-                phases[index].status = 'ACTIVE';
-                started.push(action.phaseKey);
-                break;
-              }
-              case 'MarkStepsReady':
-                expect(action.phaseKey).toBe(active?.key);
-                expect(action.stepKeys.length).toBeGreaterThan(0);
-                for (const key of action.stepKeys) {
-                  const step = stepByKey(key);
-                  expect(step.status).toBe('PENDING');
-                  expect(step.dependsOn.every((d) => stepByKey(d).status === 'COMPLETED')).toBe(true);
-                  step.status = 'READY';
-                  timesReady.set(key, (timesReady.get(key) ?? 0) + 1);
-                }
-                break;
-              case 'RunAutomatedStep': {
-                const step = stepByKey(action.stepKey);
-                expect(step.automated).toBe(true);
-                expect(action.phaseKey).toBe(active?.key);
-                // the activity may still be running the next time the plan is asked
-                step.status = step.status === 'READY' && g(fc.boolean) ? 'IN_PROGRESS' : 'COMPLETED';
-                break;
-              }
-              case 'CompletePhase': {
-                const phase = phases.find((p) => p.key === action.phaseKey)!;
-                expect(phase.status).toBe('ACTIVE');
-                expect(phase.steps.every((s) => s.status === 'COMPLETED')).toBe(true);
-                phase.status = 'COMPLETED';
-                completed.push(action.phaseKey);
-                break;
-              }
-              case 'ResolveCall':
-                expect(actions).toEqual([{ kind: 'ResolveCall' }]);
-                expect(phases.every((p) => p.status === 'COMPLETED')).toBe(true);
-                resolved = true;
-                break;
-            }
-          }
+          for (const action of actions) resolved = carryOut(action, actions, active, drive) || resolved;
         }
 
         expect(resolved).toBe(true);
@@ -463,3 +420,59 @@ describe('driving random processes with nextProcessActions (property)', () => {
     );
   });
 });
+
+/** What a driven process holds while nextProcessActions runs it. */
+interface Drive {
+  phases: MutablePhase[];
+  stepByKey: (key: string) => MutableStep;
+  timesReady: Map<string, number>;
+  started: string[];
+  completed: string[];
+  coin: () => boolean;
+}
+
+/** Carries out one action the plan proposed, checking it was proposed only when it may be; true once the call resolves. */
+function carryOut(action: ProcessAction, actions: ProcessAction[], active: MutablePhase | undefined, d: Drive): boolean {
+  switch (action.kind) {
+    case 'StartPhase': {
+      const index = d.phases.findIndex((p) => p.key === action.phaseKey);
+      expect(d.phases[index].status).toBe('PENDING');
+      expect(d.phases.slice(0, index).every((p) => p.status === 'COMPLETED')).toBe(true);
+      expect(d.phases.some((p) => p.status === 'ACTIVE')).toBe(false);
+      d.phases[index].status = 'ACTIVE';
+      d.started.push(action.phaseKey);
+      return false;
+    }
+    case 'MarkStepsReady':
+      expect(action.phaseKey).toBe(active?.key);
+      expect(action.stepKeys.length).toBeGreaterThan(0);
+      for (const key of action.stepKeys) {
+        const step = d.stepByKey(key);
+        expect(step.status).toBe('PENDING');
+        expect(step.dependsOn.every((dep) => d.stepByKey(dep).status === 'COMPLETED')).toBe(true);
+        step.status = 'READY';
+        d.timesReady.set(key, (d.timesReady.get(key) ?? 0) + 1);
+      }
+      return false;
+    case 'RunAutomatedStep': {
+      const step = d.stepByKey(action.stepKey);
+      expect(step.automated).toBe(true);
+      expect(action.phaseKey).toBe(active?.key);
+      // the activity may still be running the next time the plan is asked
+      step.status = step.status === 'READY' && d.coin() ? 'IN_PROGRESS' : 'COMPLETED';
+      return false;
+    }
+    case 'CompletePhase': {
+      const phase = d.phases.find((p) => p.key === action.phaseKey)!;
+      expect(phase.status).toBe('ACTIVE');
+      expect(phase.steps.every((s) => s.status === 'COMPLETED')).toBe(true);
+      phase.status = 'COMPLETED';
+      d.completed.push(action.phaseKey);
+      return false;
+    }
+    case 'ResolveCall':
+      expect(actions).toEqual([{ kind: 'ResolveCall' }]);
+      expect(d.phases.every((p) => p.status === 'COMPLETED')).toBe(true);
+      return true;
+  }
+}

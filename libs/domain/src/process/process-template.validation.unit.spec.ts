@@ -118,7 +118,9 @@ describe('validateProcessTemplateInput: each mistake names its field', () => {
     expect({ field: e.field, code: e.code }).toEqual({ field, code: 'BAD_USER_INPUT' });
     expect(e.message).toMatch(message);
   });
+});
 
+describe('validateProcessTemplateInput: several mistakes, and not an object', () => {
   it('reports the first mistake in input order when there are several', () => {
     const template = repair();
     template.phases[1].steps[0].expectedDuration = 'soon';

@@ -141,7 +141,9 @@ describe('routing decision: score order and reasons', () => {
     expect(d1.agentId).toBe('a');
     expect(d1.reasons).toContain('decided-by:agent-id');
   });
+});
 
+describe('routing decision: language, preferred agent, reasons', () => {
   it('lets only speakers of the call language compete when there are any', () => {
     const d = assigned(routeCall(call({ language: 'en' }), [agent('a', { openCalls: 0 }), agent('b', { openCalls: 3, languages: ['de', 'en-GB'] })], NOW));
     expect(d.agentId).toBe('b');

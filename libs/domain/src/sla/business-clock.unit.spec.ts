@@ -77,7 +77,9 @@ describe('business clock: worked examples', () => {
     // After closing: Mon 18:00 CET -> Tue 09:00 CET + 8h = Tue 17:00 CET = 16:00Z (the end of the interval, not Wed 09:00).
     expect(addBusinessTime(at('2026-03-02T17:00:00Z'), 8 * H, berlin).toISOString()).toBe('2026-03-03T16:00:00.000Z');
   });
+});
 
+describe('business clock: daylight saving switches', () => {
   it('follows the Berlin spring-forward switch (2026-03-29)', () => {
     // Fri 2026-03-27 16:00 CET (15:00Z) + 4h: Fri 1h, Mon 2026-03-30 09:00 CEST = 07:00Z, + 3h = 10:00Z.
     // A fixed +01:00 offset would wrongly give 11:00Z.
@@ -118,7 +120,9 @@ describe('business clock: worked examples', () => {
     expect(businessTimeBetween(at('2026-03-07T00:00:00Z'), at('2026-03-10T00:00:00Z'), allDay)).toBe(23 * H);
     expect(businessTimeBetween(at('2026-10-31T00:00:00Z'), at('2026-11-03T00:00:00Z'), allDay)).toBe(25 * H);
   });
+});
 
+describe('business clock: edges, calendars from events, bad arguments', () => {
   it('is open at the opening minute and closed at the closing minute', () => {
     expect(isOpen(at('2026-03-02T08:00:00Z'), berlin)).toBe(true);
     expect(isOpen(at('2026-03-02T07:59:59.999Z'), berlin)).toBe(false);

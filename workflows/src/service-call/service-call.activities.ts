@@ -7,8 +7,12 @@ export type ProcessCommand = Exclude<ServiceCallCommand, { type: 'OpenServiceCal
 export interface ServiceCallActivities {
   /** the call's events after `afterVersion`, oldest first */
   loadCallEvents(callId: string, afterVersion: number): Promise<CallEventMessage[]>;
-  /** runs a command through the command bus as the workflow; returns the events it produced (again, on a retry) */
-  issueCommand(input: { callId: string; command: ProcessCommand; idempotencyKey: string }): Promise<CallEventMessage[]>;
+  /**
+   * runs a command through the command bus as the workflow; returns the events it produced (again, on a
+   * retry). `atVersion`: the call's version the workflow decided on (for logs and tests: the workflow
+   * issues a key at most once per version; absent from the aftercare's commands)
+   */
+  issueCommand(input: { callId: string; command: ProcessCommand; idempotencyKey: string; atVersion?: number }): Promise<CallEventMessage[]>;
   /**
    * performs an automated step's action and returns its outcome; safe to run twice within one attempt
    * of the step (`attempt`, 1 when absent: histories of the release before retries), done again for a new one

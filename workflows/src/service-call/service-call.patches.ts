@@ -19,6 +19,12 @@ export const PATCHES = {
    * repeating once they run live.
    */
   oncePerVersion: 'once-per-version',
+  /**
+   * a run reads the call's stream before its first command: one started by a redelivered event after an
+   * earlier run ended (the opening event again, say) would otherwise walk the call's history anew,
+   * issuing the earlier run's commands again, each answered with its old events or refused
+   */
+  readsStreamFirst: 'reads-stream-first',
 } as const;
 
 /** Above this many history events a run continues as new (calls live for months; Temporal suggests it too). */

@@ -33,5 +33,5 @@ export function alertActivities(retry: WebhookRetry): ServiceCallActivities {
 
 /** Issues a command as the workflow and folds the events it answers with. */
 export async function issue(call: FoldedCall, command: ProcessCommand, idempotencyKey: string): Promise<void> {
-  call.receive(await commands.issueCommand({ callId: call.callId, command, idempotencyKey }));
+  call.receive(await commands.issueCommand({ callId: call.callId, command, idempotencyKey, atVersion: call.version }));
 }

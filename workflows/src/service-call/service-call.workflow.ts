@@ -28,15 +28,18 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   const inFlight = new InFlight(() => call.version, () => call.touch());
   // what this run does depends on the release that started it (in this order: markers of its first task)
   const [slaTimers, routing, processAlertWebhook] = [patched(PATCHES.slaTimers), patched(PATCHES.routing), patched(PATCHES.processAlertWebhook)];
+  const readsStreamFirst = patched(PATCHES.readsStreamFirst);
   const alerts = new AlertsPart(call, processAlertWebhook, alertActivities(input.webhookRetry ?? WEBHOOK_RETRY_DEFAULTS));
   const parts = { process: new ProcessPart(call, inFlight), routing: new RoutingPart(call, inFlight, routing), sla: new SlaPart(call, inFlight, alerts, slaTimers) };
   let loadedAtVersion = -1;
 
   for (;;) {
     const finished = isFinished(call.state);
-    // a gap in the versions: read the missing events from the stream instead of waiting for them (a
-    // finished run too, since once-per-version: a reopen may wait behind events it never hears of)
-    if (call.behind && loadedAtVersion !== call.version && (!finished || (slaTimers && patched(PATCHES.oncePerVersion)))) {
+    // a gap in the versions, or a run that has not read the stream yet: read the missing events from the
+    // stream instead of waiting for them (a finished run too, since once-per-version: a reopen may wait
+    // behind events it never hears of)
+    const behind = call.behind || (readsStreamFirst && loadedAtVersion < 0);
+    if (behind && loadedAtVersion !== call.version && (!finished || (slaTimers && patched(PATCHES.oncePerVersion)))) {
       loadedAtVersion = call.version;
       call.receive(await commands.loadCallEvents(call.callId, call.version));
       continue;

@@ -17,8 +17,8 @@ interface ProtoJson {
   fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const protojson: ProtoJson = require(require.resolve('protobufjs/ext/protojson', { paths: [require.resolve('@temporalio/proto')] }));
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- protojson is resolved from proto's own copy of protobufjs (see above), which only require() can name
+const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [require.resolve('@temporalio/proto')] })) as ProtoJson;
 const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
 
 export function historyToJson(history: History): string {

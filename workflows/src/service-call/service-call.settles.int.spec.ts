@@ -21,7 +21,7 @@ const AGENT = 'apikey:settles-agent';
 const MANAGER = 'apikey:settles-manager';
 
 /** What happens to the call next (skipped when the call's state refuses it). */
-type Change = 'work' | 'work' | 'resolve' | 'wait' | 'respond' | 'note' | 'aftercare' | 'reopen' | 'close' | 'skip';
+type Change = 'work' | 'resolve' | 'wait' | 'respond' | 'note' | 'aftercare' | 'reopen' | 'close' | 'skip';
 interface Step {
   change: Change;
   /** sort keys that shuffle this change's events (all zero: in stream order) */

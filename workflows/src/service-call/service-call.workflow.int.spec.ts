@@ -130,7 +130,7 @@ function expectCleanHistory(events: RecordedEvent[], humanStarts: string[] = [])
       1,
     ]);
   }
-  const phaseOrder = events.filter((e) => e.type === 'PhaseStarted' || e.type === 'PhaseCompleted').map((e) => `${e.type}:${e.data.phaseKey}`);
+  const phaseOrder = events.filter((e) => e.type === 'PhaseStarted' || e.type === 'PhaseCompleted').map((e) => `${e.type}:${String(e.data.phaseKey)}`);
   expect(phaseOrder).toEqual(PHASES.flatMap((p) => [`PhaseStarted:${p}`, `PhaseCompleted:${p}`]));
   expect(events).toHaveLength(1 + 2 * PHASES.length + 2 * ALL_STEPS.length + 1 + humanStarts.length + 1 + sla.length);
   // the automated step is started and completed by the workflow, with the automation's outcome

@@ -18,6 +18,10 @@ const AGENT = 'apikey:upgrade-agent';
 const MANAGER = 'apikey:upgrade-manager';
 const resolution = { agreedSolution: 'a new machine delivered', implemented: true };
 
+// The released code's loop depends on timing on a busy machine: when a run did not fall into it within
+// its 30 s (the precondition, not the claim under test), the test is tried again with a new call.
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
+
 describe('a run of the release before issue 18 caught in a command loop settles under the current code', () => {
   let t: WorkflowTestEnv;
   let bus: CommandBus;

@@ -9,7 +9,7 @@ import { callExists, foldServiceCall, PhaseStatus, ServiceCall, serviceCallStrea
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { Projector, ReadModelConnection, ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
-import { OutboundModule } from '@app/outbound';
+import { OutboundModule, webhookRetryOf } from '@app/outbound';
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -157,6 +157,7 @@ export async function startWorkflowTestEnv(
     const dispatcher = new WorkflowDispatcher(store, app.get(ReadModelConnection).db, env.client.workflow, {
       taskQueue,
       ...(aftercare ? { aftercare: config.aftercare } : {}),
+      webhookRetry: webhookRetryOf(config),
       onEvent: (event) => routing.eventSeen(event),
       // without a workflow cache, a signal that arrives while a local activity runs costs one workflow
       // task timeout on the test server (an SDK/test-server interaction): keep that short here

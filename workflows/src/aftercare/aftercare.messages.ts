@@ -1,4 +1,4 @@
-import type { Channel, ContactPurpose } from '@app/domain';
+import type { Channel, ContactPurpose, WebhookRetry } from '@app/domain';
 import type { CallEventMessage } from '../service-call/service-call.messages';
 
 /** The delays of the aftercare (from configuration: FOLLOW_UP_AFTER, FOLLOW_UP_ANSWER_TIMEOUT, RETENTION_CHECK_IN_AFTER). */
@@ -14,6 +14,8 @@ export const DEFAULT_AFTERCARE_DELAYS: AftercareDelays = { followUpAfter: 'P2D',
 
 export interface AftercareWorkflowInput extends AftercareDelays {
   callId: string;
+  /** how the worker retries webhook sends (its configuration); the send activities' timeout follows from it (default: the defaults) */
+  webhookRetry?: WebhookRetry;
 }
 
 /** One aftercare workflow per call at a time; each resolution is a round of it (a new run once the last ended). */

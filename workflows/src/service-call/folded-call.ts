@@ -12,7 +12,11 @@ export class FoldedCall {
   private readonly waiting = new Map<number, CallEventMessage>();
   private changed = false;
 
-  constructor(readonly callId: string) {}
+  /** `folded` hears of each event as it is folded (in stream order, once) */
+  constructor(
+    readonly callId: string,
+    private readonly folded?: (event: CallEventMessage) => void,
+  ) {}
 
   get version(): number {
     return this.state.version;
@@ -23,9 +27,14 @@ export class FoldedCall {
     return callExists(this.state) ? this.state : undefined;
   }
 
+  /** events after a gap are waiting: the stream has what is missing */
+  get hasGap(): boolean {
+    return this.waiting.size > 0;
+  }
+
   /** events after a gap are waiting, or the call was never opened here: the stream has what is missing */
   get behind(): boolean {
-    return this.waiting.size > 0 || !callExists(this.state);
+    return this.hasGap || !callExists(this.state);
   }
 
   receive(events: readonly CallEventMessage[]): void {
@@ -34,6 +43,7 @@ export class FoldedCall {
       this.waiting.delete(next.version);
       this.state = evolve(this.state, { type: next.type, data: next.data } as ServiceCallEvent);
       this.changed = true;
+      this.folded?.(next);
     }
   }
 

@@ -1,4 +1,4 @@
-import { callIdOfStream, WORKFLOW_ACTOR } from '@app/domain';
+import { callIdOfStream, WebhookRetry, WORKFLOW_ACTOR } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { ReadModelDatabase, readCheckpoint, writeCheckpoint } from '@app/read-models';
 import {
@@ -27,6 +27,8 @@ export interface DispatcherOptions {
   maxConcurrentCalls?: number;
   /** the delays the aftercare workflows start with (configuration); unset: no aftercare workflows (tests of the process alone) */
   aftercare?: AftercareDelays;
+  /** how the worker retries webhook sends: the workflows it starts derive their send activities' timeouts from it (the defaults when unset) */
+  webhookRetry?: WebhookRetry;
   /** workflow task timeout of the workflows it starts (Temporal's default, 10 s, when unset) */
   workflowTaskTimeout?: Duration;
   /** sees every event read (after its batch was delivered): the routing supervisor's triggers */
@@ -116,7 +118,7 @@ export class WorkflowDispatcher {
               workflowId: serviceCallWorkflowId(callId),
               taskQueue: this.options.taskQueue,
               ...this.taskTimeout(),
-              args: [{ callId }],
+              args: [{ callId, ...this.webhookRetry() }],
               signal: callEventSignal,
               signalArgs: [toCallEventMessage(event)],
             });
@@ -126,6 +128,10 @@ export class WorkflowDispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(maxConcurrentCalls, calls.length) }, lane));
+  }
+
+  private webhookRetry(): { webhookRetry?: WebhookRetry } {
+    return this.options.webhookRetry ? { webhookRetry: this.options.webhookRetry } : {};
   }
 
   private taskTimeout(): { workflowTaskTimeout?: Duration } {
@@ -146,7 +152,7 @@ export class WorkflowDispatcher {
         workflowId: aftercareWorkflowId(callId),
         taskQueue: this.options.taskQueue,
         ...this.taskTimeout(),
-        args: [{ callId, ...delays }],
+        args: [{ callId, ...delays, ...this.webhookRetry() }],
         signal: callEventSignal,
         signalArgs: [message],
       });

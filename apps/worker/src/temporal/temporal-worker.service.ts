@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/config';
 import { EventStore } from '@app/event-store';
+import { webhookRetryOf } from '@app/outbound';
 import { ReadModelConnection } from '@app/read-models';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Connection, WorkflowClient } from '@temporalio/client';
@@ -59,6 +60,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     this.dispatcher = new WorkflowDispatcher(this.store, this.readModels.db, client, {
       taskQueue: this.config.taskQueue,
       aftercare: this.config.aftercare,
+      webhookRetry: webhookRetryOf(this.config),
       onEvent: (event) => this.routing.eventSeen(event),
       // a task started by a worker that then died is given to another one after this long (default 10 s)
       workflowTaskTimeout: this.config.temporalWorkflowTaskTimeoutMs,

@@ -225,7 +225,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
     await t.env.sleep('61m');
     await eventually('first response BREACHED', async () => (await streamOf(id)).some((e) => e.type === 'SlaBreached'), { timeoutMs: 30_000 });
     await change(id, { type: 'WaitForCustomer', data: { reason: 'photos' } });
-    await change(id, { type: 'CustomerResponded', data: {} });
+    await change(id, { type: 'RecordCustomerResponse', data: {} });
     for (const step of ['record-complaint', 'confirm-understanding', 'inspect-problem', 'identify-cause', 'propose-solution', 'agree-solution']) {
       await work(id, step);
     }

@@ -88,7 +88,7 @@ describe('serviceCallWorkflow settles whatever order and number of signals its e
       case 'wait':
         return { command: { type: 'WaitForCustomer', data: { reason: 'photos' } } };
       case 'respond':
-        return { command: { type: 'CustomerResponded', data: {} } };
+        return { command: { type: 'RecordCustomerResponse', data: {} } };
       case 'note':
         return { command: { type: 'AddNote', data: { kind: 'INTERNAL', text: 'looked at it' } } };
       case 'reopen':

@@ -159,7 +159,7 @@ describe('SLA timers in the call workflow', () => {
     await change(callId, { type: 'WaitForCustomer', data: { reason: 'photos of the router' } });
     await skipTo(receivedAt, 70); // paused for an hour: the first response would have been due
     expect(await slaEvents(callId)).toEqual([]);
-    await change(callId, { type: 'CustomerResponded', data: {} });
+    await change(callId, { type: 'RecordCustomerResponse', data: {} });
     const pausedMs = (await t.callOf(callId)).pauses.map((p) => new Date(p.to!).getTime() - new Date(p.from).getTime())[0];
 
     await skipTo(receivedAt, 48 + 60 - 1);

@@ -21,7 +21,6 @@ export type AftercareCommand = Extract<
       | 'RecordResolution'
       | 'WaitForCustomer'
       | 'RecordCustomerResponse'
-      | 'CustomerResponded'
       | 'EscalateServiceCall'
       | 'RecordFeedback'
       | 'CloseServiceCall'
@@ -45,7 +44,6 @@ export function decideAftercare(command: AftercareCommand, call: ServiceCall, ct
     case 'WaitForCustomer':
       return waitForCustomer(command, call, ctx);
     case 'RecordCustomerResponse':
-    case 'CustomerResponded':
       return recordCustomerResponse(call, ctx);
     case 'EscalateServiceCall':
       return escalate(command, ctx);

@@ -129,7 +129,7 @@ describe('waiting for the customer', () => {
       .when({ type: 'WaitForCustomer', data: { reason: ' waiting for photos of the damage ' } })
       .then([{ type: 'WaitingForCustomer', data: { reason: 'waiting for photos of the damage', by: AGENT, at } }]);
     const waiting: ServiceCallEvent = { type: 'WaitingForCustomer', data: { reason: 'photos', by: AGENT, at: EARLIER } };
-    given(...working, waiting).when({ type: 'CustomerResponded', data: {} }).then([{ type: 'CustomerResponded', data: { by: AGENT, at } }]);
+    given(...working, waiting).when({ type: 'RecordCustomerResponse', data: {} }).then([{ type: 'CustomerResponded', data: { by: AGENT, at } }]);
     const call = foldServiceCall([...working, waiting, { type: 'CustomerResponded', data: { by: AGENT, at: NOW.toISOString() } }]) as ServiceCall;
     expect(call.status).toBe('IN_PROGRESS');
     expect(call.pauses).toEqual([{ reason: 'photos', from: EARLIER, to: NOW.toISOString() }]);
@@ -147,7 +147,7 @@ describe('waiting for the customer', () => {
   it('changes nothing when already waiting; refuses a response when not waiting; needs a reason', () => {
     const waiting: ServiceCallEvent = { type: 'WaitingForCustomer', data: { reason: 'photos', by: AGENT, at: EARLIER } };
     given(...working, waiting).when({ type: 'WaitForCustomer', data: { reason: 'again' } }).then([]);
-    given(...working).when({ type: 'CustomerResponded', data: {} }).thenThrows(ConflictError, { code: 'CONFLICT', message: /not WAITING_ON_CUSTOMER/ });
+    given(...working).when({ type: 'RecordCustomerResponse', data: {} }).thenThrows(ConflictError, { code: 'CONFLICT', message: /not WAITING_ON_CUSTOMER/ });
     given(...working).when({ type: 'WaitForCustomer', data: { reason: ' ' } }).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
   });
 

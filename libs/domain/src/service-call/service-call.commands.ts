@@ -56,11 +56,6 @@ export type ServiceCallCommand =
   | { type: 'WaitForCustomer'; data: { reason: string } }
   /** the customer answered a call WAITING_ON_CUSTOMER (recorded as CustomerResponded) */
   | { type: 'RecordCustomerResponse'; data: Record<string, never> }
-  /**
-   * @deprecated the old name of RecordCustomerResponse (it is the event's name); decided the same.
-   * Kept only while tests in workflows/ still send it; remove once they send RecordCustomerResponse.
-   */
-  | { type: 'CustomerResponded'; data: Record<string, never> }
   | { type: 'EscalateServiceCall'; data: { reason: string } }
   | { type: 'RecordFeedback'; data: { feedback: FeedbackInput } }
   | { type: 'CloseServiceCall'; data: { reason: string } }

@@ -50,7 +50,6 @@ export function decide(command: ServiceCallCommand, state: ServiceCallState, ctx
     case 'RecordResolution':
     case 'WaitForCustomer':
     case 'RecordCustomerResponse':
-    case 'CustomerResponded':
     case 'EscalateServiceCall':
     case 'RecordFeedback':
     case 'CloseServiceCall':

@@ -41,7 +41,7 @@ export class AlertsPart {
     for (const phase of call.phases) {
       for (const step of phase.steps) {
         if (step.status !== 'FAILED') continue;
-        const attempt = step.attempt ?? 1;
+        const attempt = step.attempt;
         const key = `${step.key}#${attempt}`;
         if (this.alertedFailures.has(key)) continue;
         this.alertedFailures.add(key);

@@ -65,7 +65,7 @@ export class ProcessPart {
   private round(stepKeys: readonly string[]): string {
     const call = this.call.call;
     if (!call) return '';
-    const highest = Math.max(1, ...stepKeys.map((key) => findStep(call, key).step.attempt ?? 1));
+    const highest = Math.max(1, ...stepKeys.map((key) => findStep(call, key).step.attempt));
     return highest > 1 ? `#${highest}` : '';
   }
 
@@ -84,7 +84,7 @@ export class ProcessPart {
     const call = this.call.call;
     if (!call) return;
     const { step } = findStep(call, stepKey);
-    const attempt = step.attempt ?? 1;
+    const attempt = step.attempt;
     // command keys are per attempt, or a retried step's commands would be answered with the first attempt's events;
     // the first attempt keeps the keys of the release before retries
     const key = (command: string) => `${command}:${step.key}${attempt > 1 ? `#${attempt}` : ''}`;
@@ -95,7 +95,7 @@ export class ProcessPart {
     } catch (error) {
       if (!(error instanceof ActivityFailure) || !patched(PATCHES.automationFailureFailsStep)) throw error;
       const now = this.call.call ? findStep(this.call.call, step.key).step : step;
-      if (now.status !== 'IN_PROGRESS' || (now.attempt ?? 1) !== attempt) return; // skipped meanwhile: nothing to fail
+      if (now.status !== 'IN_PROGRESS' || now.attempt !== attempt) return; // skipped meanwhile: nothing to fail
       return this.issue({ type: 'FailStep', data: { stepKey: step.key, reason: failureReason(error) } }, key('fail-step'));
     }
     return this.issue({ type: 'CompleteStep', data: { stepKey: step.key, outcome } }, key('complete-step'));

@@ -2,12 +2,14 @@
 // workflow on Temporal's time-skipping server with the real activities, SQLite event store and a real
 // HTTP receiver: once per step and attempt, with the recorded reason, also when the workflow's
 // activity would send it again, and a retried step that fails again is a new alert.
-import { ServiceCall, ServiceCallCommand, StepStatus } from '@app/domain';
-import { TransientSendError, verifyWebhookSignature } from '@app/outbound';
+import { AppConfig } from '@app/config';
+import { ServiceCall, ServiceCallCommand, StepStatus, webhookActivityTimeoutMs } from '@app/domain';
+import { TransientSendError, verifyWebhookSignature, webhookRetryOf } from '@app/outbound';
 import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import { HttpTestReceiver } from '../../../libs/outbound/src/testing/http-test-receiver';
 import { eventually, startWorkflowTestEnv, stepOf, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
+import { serviceCallWorkflowId } from './service-call.messages';
 
 const AGENT = 'apikey:agent';
 const SECRET = 'process-alert-secret';
@@ -72,4 +74,15 @@ it('tells the managers by signed webhook when a person fails a step, once per at
   await change(call.id, { type: 'FailStep', data: { stepKey: 'record-complaint', reason: 'wrong number' } });
   const both = await eventually('the second alert', async () => alertsOf(call.id).length === 2 && alertsOf(call.id));
   expect(both[1].body).toMatchObject({ id: `step-failed:${call.id}:record-complaint#2`, data: { attempt: 2, reason: 'wrong number' } });
+
+  // the send's timeout follows from the worker's webhook retry configuration, which the dispatcher
+  // passed in: one attempt of 30 s → a ledger lease of 60 s → 2 minutes (4 with the defaults)
+  const expected = webhookActivityTimeoutMs(webhookRetryOf(t.app.get(AppConfig)));
+  expect(expected).toBe(120_000);
+  const history = await t.env.client.workflow.getHandle(serviceCallWorkflowId(call.id)).fetchHistory();
+  const sends = (history.events ?? []).flatMap((e) => {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    return scheduled?.activityType?.name === 'sendProcessAlert' ? [Number(scheduled.startToCloseTimeout?.seconds ?? 0) * 1000] : [];
+  });
+  expect(sends).toEqual([expected, expected]);
 }, 120_000);

@@ -3,6 +3,24 @@
 // are resolved through tsconfig.json, so `@app/domain` counts as libs/domain/src.
 const SPEC = '\\.spec\\.ts$';
 
+/**
+ * apps/api and apps/worker are separate processes: one rule each way, the same reason.
+ * @param {string} app the importing app's folder under apps/
+ * @param {string} other the app it may not import
+ * @returns {import('dependency-cruiser').IForbiddenRuleType}
+ */
+function appDoesNotImport(app, other) {
+  return {
+    name: `${app}-does-not-import-${other}`,
+    severity: 'error',
+    comment:
+      'apps/api and apps/worker are separate processes that share only libs/ and workflows/; ' +
+      'what both need belongs in a library.',
+    from: { path: `^apps/${app}/` },
+    to: { path: `^apps/${other}/` },
+  };
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -50,24 +68,8 @@ module.exports = {
         ],
       },
     },
-    {
-      name: 'api-does-not-import-worker',
-      severity: 'error',
-      comment:
-        'apps/api and apps/worker are separate processes that share only libs/ and workflows/; ' +
-        'what both need belongs in a library.',
-      from: { path: '^apps/api/' },
-      to: { path: '^apps/worker/' },
-    },
-    {
-      name: 'worker-does-not-import-api',
-      severity: 'error',
-      comment:
-        'apps/api and apps/worker are separate processes that share only libs/ and workflows/; ' +
-        'what both need belongs in a library.',
-      from: { path: '^apps/worker/' },
-      to: { path: '^apps/api/' },
-    },
+    appDoesNotImport('api', 'worker'),
+    appDoesNotImport('worker', 'api'),
     {
       name: 'libs-do-not-import-apps',
       severity: 'error',

@@ -78,6 +78,24 @@ it("after a restart during an absence, the absent agent's calls are left to thei
   expect((await app.get(AgentRepository).load('anna'))?.openCalls).toEqual([]);
 });
 
+it('an absence that began and ended while the worker was down moves nothing: the agent is back and keeps her calls', async () => {
+  const anHourAgo = new Date(Date.now() - HOUR);
+  await register('anna', anHourAgo);
+  await register('ben', anHourAgo);
+  const callId = await open(anHourAgo);
+  await bus.execute(new AssignServiceCallCommand(callId, { agentId: 'anna', trigger: 'MANUAL', override: true, candidates: [] }, { ...MANAGER, idempotencyKey: 'give-anna', now: anHourAgo }));
+  // scheduled an hour ago for the 40 minutes the worker was down, with Ben as her replacement
+  const absence = { from: new Date(Date.now() - 50 * 60_000).toISOString(), to: new Date(Date.now() - 10 * 60_000).toISOString(), reason: 'dentist', replacementAgentId: 'ben' };
+  await bus.execute(new ChangeAgentCommand('anna', { type: 'ScheduleAbsence', data: { absenceId: 'abs-past', input: absence } }, { ...MANAGER, now: anHourAgo }));
+
+  await look(); // the first look after the restart
+  await look();
+
+  expect((await callOf(callId)).assignee).toBe('anna');
+  expect(await typesOf(callId)).not.toContain('CallUnassigned');
+  expect((await app.get(AgentRepository).load('anna'))?.openCalls).toEqual([callId]);
+});
+
 it('queues an open call routing never saw, and one whose routing round began long ago without an agent, and serves them', async () => {
   const anHourAgo = new Date(Date.now() - HOUR);
   // opened before any agent existed: its workflow found nobody to route to and recorded nothing

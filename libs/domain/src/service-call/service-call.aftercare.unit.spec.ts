@@ -13,6 +13,8 @@ import {
   completePhase,
   completeStep,
   EARLIER,
+  given,
+  intakeWorking,
   MANAGER,
   manager,
   markReady,
@@ -21,15 +23,13 @@ import {
   phaseDone,
   phaseStarted,
   resolve,
-  resolved,
+  resolvedCall,
   startPhase,
   startStep,
   stepCompleted,
   stepReady,
-  stepStarted,
   workflow,
 } from '../testing/call-fixtures';
-import { callSpecs } from '../testing/call-given-when-then';
 import { ServiceCallCommand } from './service-call.commands';
 import { decide } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
@@ -39,8 +39,6 @@ import { ServiceCall } from './service-call.types';
 
 // Around the process (service-call.aftercare.ts): resolving, notes, waiting, escalation, the
 // complaint record, feedback, closing, reopening and contacts.
-
-const given = callSpecs(agent);
 
 describe('resolving the call', () => {
   it('resolves the call when every phase is complete', () => {
@@ -58,7 +56,7 @@ describe('resolving the call', () => {
   });
 
   it('changes nothing when the call is already resolved', () => {
-    given(opened(), ...allPhasesDone(), resolved()).when(resolve(), workflow).then([]);
+    given(...resolvedCall()).when(resolve(), workflow).then([]);
   });
 
   it.each<[string, ServiceCallCommand]>([
@@ -67,7 +65,7 @@ describe('resolving the call', () => {
     ['CompleteStep', completeStep('confirm-with-customer')],
     ['CompletePhase', completePhase('resolution')],
   ])('refuses %s once the call is resolved', (_type, command) => {
-    given(opened(), ...allPhasesDone(), resolved()).when(command, workflow).thenThrows(ConflictError, { code: 'CONFLICT', message: /RESOLVED/ });
+    given(...resolvedCall()).when(command, workflow).thenThrows(ConflictError, { code: 'CONFLICT', message: /RESOLVED/ });
   });
 
   it('resolves at once a call whose process has no phases', () => {
@@ -97,7 +95,7 @@ describe('notes: the interaction log', () => {
   });
 
   it('still takes notes once the call is resolved (feedback comes later)', () => {
-    given(opened(), ...allPhasesDone(), resolved())
+    given(...resolvedCall())
       .when(addNote('CUSTOMER_FEEDBACK', 'Happy with the refund'))
       .then([{ type: 'NoteAdded', data: { noteId: `note-${allPhasesDone().length + 3}`, kind: 'CUSTOMER_FEEDBACK', text: 'Happy with the refund', author: AGENT, at } }]);
   });
@@ -122,7 +120,7 @@ describe('notes: the interaction log', () => {
 });
 
 describe('waiting for the customer', () => {
-  const working = [opened(), phaseStarted('intake'), stepReady('record-complaint'), stepStarted('record-complaint')];
+  const working = intakeWorking();
 
   it('pauses: WAITING_ON_CUSTOMER with the reason, and resumes IN_PROGRESS when the customer responds', () => {
     given(...working)
@@ -248,7 +246,7 @@ describe('resolving now', () => {
   });
 
   it('refuses to resolve a resolved call again, but its record can still be corrected', () => {
-    const history = [opened(), ...allPhasesDone(), resolved()];
+    const history = resolvedCall();
     given(...history)
       .when({ type: 'ResolveServiceCall', data: { resolution: { agreedSolution: 'x', implemented: true } } }, manager)
       .thenThrows(ConflictError, { code: 'CONFLICT', message: /already RESOLVED/ });
@@ -272,10 +270,9 @@ describe('resolving now', () => {
 });
 
 describe('feedback, closing and reopening', () => {
-  const resolvedCall = [opened(), ...allPhasesDone(), resolved()];
 
   it('satisfied feedback closes a resolved call', () => {
-    given(...resolvedCall)
+    given(...resolvedCall())
       .when({ type: 'RecordFeedback', data: { feedback: { satisfied: true, score: 5, wouldBuyAgain: true, comment: ' great ' } } })
       .then([
         { type: 'FeedbackRecorded', data: { satisfied: true, score: 5, wouldBuyAgain: true, comment: 'great', by: AGENT, at } },
@@ -284,12 +281,12 @@ describe('feedback, closing and reopening', () => {
   });
 
   it('unsatisfied feedback reopens the call into its last phase, whose steps start over', () => {
-    const events = decide({ type: 'RecordFeedback', data: { feedback: { satisfied: false, score: 2 } } }, foldServiceCall(resolvedCall), agent);
+    const events = decide({ type: 'RecordFeedback', data: { feedback: { satisfied: false, score: 2 } } }, foldServiceCall(resolvedCall()), agent);
     expect(events).toEqual([
       { type: 'FeedbackRecorded', data: { satisfied: false, score: 2, by: AGENT, at } },
       { type: 'ServiceCallReopened', data: { reason: 'the customer is not satisfied', phaseKey: 'resolution', by: AGENT, at } },
     ]);
-    const call = events.reduce(evolve, foldServiceCall(resolvedCall)) as ServiceCall;
+    const call = events.reduce(evolve, foldServiceCall(resolvedCall())) as ServiceCall;
     expect(call).toMatchObject({ status: 'IN_PROGRESS', reopenedAt: at, feedback: [{ satisfied: false, score: 2, by: AGENT, at }] });
     expect(call.resolvedAt).toBeUndefined();
     expect(call.phases.map((p) => p.status)).toEqual(['COMPLETED', 'COMPLETED', 'ACTIVE']);
@@ -300,7 +297,7 @@ describe('feedback, closing and reopening', () => {
 
   it('feedback on a closed call (the retention check-in) is only recorded', () => {
     const closed: ServiceCallEvent = { type: 'ServiceCallClosed', data: { reason: 'r', by: AGENT, at: EARLIER } };
-    given(...resolvedCall, closed)
+    given(...resolvedCall(), closed)
       .when({ type: 'RecordFeedback', data: { feedback: { satisfied: false } } })
       .then([{ type: 'FeedbackRecorded', data: { satisfied: false, by: AGENT, at } }]);
   });
@@ -312,7 +309,7 @@ describe('feedback, closing and reopening', () => {
     ['a fractional score', { satisfied: true, score: 3.5 }, 'score'],
     ['a wouldBuyAgain that is not a boolean', { satisfied: true, wouldBuyAgain: 'yes' }, 'wouldBuyAgain'],
   ])('refuses feedback with %s', (_case, feedback, field) => {
-    given(...resolvedCall).when({ type: 'RecordFeedback', data: { feedback } }).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
+    given(...resolvedCall()).when({ type: 'RecordFeedback', data: { feedback } }).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field });
   });
 
   it('refuses feedback before the call is resolved', () => {
@@ -320,18 +317,18 @@ describe('feedback, closing and reopening', () => {
   });
 
   it('closes only a resolved call; reopens only a resolved or closed one', () => {
-    given(...resolvedCall).when({ type: 'CloseServiceCall', data: { reason: 'no answer to the follow-up' } }, workflow).then([
+    given(...resolvedCall()).when({ type: 'CloseServiceCall', data: { reason: 'no answer to the follow-up' } }, workflow).then([
       { type: 'ServiceCallClosed', data: { reason: 'no answer to the follow-up', by: WORKFLOW_ACTOR, at } },
     ]);
     given(opened()).when({ type: 'CloseServiceCall', data: { reason: 'x' } }, workflow).thenThrows(ConflictError, { code: 'CONFLICT', message: /only a RESOLVED/ });
     given(opened()).when({ type: 'ReopenServiceCall', data: { reason: 'x' } }, manager).thenThrows(ConflictError, { code: 'CONFLICT', message: /only a RESOLVED or CLOSED/ });
-    given(...resolvedCall).when({ type: 'ReopenServiceCall', data: { reason: ' fault came back ' } }, manager).then([
+    given(...resolvedCall()).when({ type: 'ReopenServiceCall', data: { reason: ' fault came back ' } }, manager).then([
       { type: 'ServiceCallReopened', data: { reason: 'fault came back', phaseKey: 'resolution', by: MANAGER, at } },
     ]);
   });
 
   it('a reopened call takes step work again, and refuses feedback until it is resolved again', () => {
-    const history = [...resolvedCall, { type: 'ServiceCallReopened', data: { reason: 'r', phaseKey: 'resolution', by: MANAGER, at: EARLIER } } as ServiceCallEvent];
+    const history = [...resolvedCall(), { type: 'ServiceCallReopened', data: { reason: 'r', phaseKey: 'resolution', by: MANAGER, at: EARLIER } } as ServiceCallEvent];
     given(...history).when(markReady('resolution', 'propose-solution'), workflow).then([
       { type: 'StepReady', data: { phaseKey: 'resolution', stepKey: 'propose-solution', at } },
     ]);
@@ -340,28 +337,27 @@ describe('feedback, closing and reopening', () => {
 });
 
 describe('contacts with the customer', () => {
-  const resolvedCall = [opened(), ...allPhasesDone(), resolved()];
   const schedule = { type: 'ScheduleContact' as const, data: { contactId: 'follow-up', purpose: 'FOLLOW_UP' as const, channel: 'EMAIL' as const, scheduledFor: '2025-03-12T09:00:00Z' } };
 
   it('schedules a contact once per id, then records its outcome once', () => {
-    given(...resolvedCall).when(schedule, workflow).then([
+    given(...resolvedCall()).when(schedule, workflow).then([
       { type: 'ContactScheduled', data: { contactId: 'follow-up', purpose: 'FOLLOW_UP', channel: 'EMAIL', scheduledFor: '2025-03-12T09:00:00.000Z', at } },
     ]);
     const scheduled: ServiceCallEvent = { type: 'ContactScheduled', data: { ...schedule.data, scheduledFor: '2025-03-12T09:00:00.000Z', at: EARLIER } };
-    given(...resolvedCall, scheduled).when(schedule, workflow).then([]);
-    given(...resolvedCall, scheduled).when({ type: 'RecordContact', data: { contactId: 'follow-up', outcome: 'SENT' } }, workflow).then([
+    given(...resolvedCall(), scheduled).when(schedule, workflow).then([]);
+    given(...resolvedCall(), scheduled).when({ type: 'RecordContact', data: { contactId: 'follow-up', outcome: 'SENT' } }, workflow).then([
       { type: 'CustomerContacted', data: { contactId: 'follow-up', purpose: 'FOLLOW_UP', channel: 'EMAIL', outcome: 'SENT', at } },
     ]);
     const contacted: ServiceCallEvent = { type: 'CustomerContacted', data: { contactId: 'follow-up', purpose: 'FOLLOW_UP', channel: 'EMAIL', outcome: 'SENT', at: EARLIER } };
-    given(...resolvedCall, scheduled, contacted).when({ type: 'RecordContact', data: { contactId: 'follow-up', outcome: 'SENT' } }, workflow).then([]);
-    const call = foldServiceCall([...resolvedCall, scheduled, contacted]) as ServiceCall;
+    given(...resolvedCall(), scheduled, contacted).when({ type: 'RecordContact', data: { contactId: 'follow-up', outcome: 'SENT' } }, workflow).then([]);
+    const call = foldServiceCall([...resolvedCall(), scheduled, contacted]) as ServiceCall;
     expect(call.contacts).toEqual([{ id: 'follow-up', purpose: 'FOLLOW_UP', channel: 'EMAIL', scheduledFor: '2025-03-12T09:00:00.000Z', sentAt: EARLIER, outcome: 'SENT' }]);
   });
 
   it('refuses an unknown purpose, channel or date, and a contact that was never scheduled', () => {
-    given(...resolvedCall).when({ ...schedule, data: { ...schedule.data, purpose: 'SPAM' as never } }, workflow).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'purpose' });
-    given(...resolvedCall).when({ ...schedule, data: { ...schedule.data, channel: 'PIGEON' as never } }, workflow).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'channel' });
-    given(...resolvedCall).when({ ...schedule, data: { ...schedule.data, scheduledFor: 'soon' } }, workflow).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'scheduledFor' });
-    given(...resolvedCall).when({ type: 'RecordContact', data: { contactId: 'nope', outcome: 'SENT' } }, workflow).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'contactId' });
+    given(...resolvedCall()).when({ ...schedule, data: { ...schedule.data, purpose: 'SPAM' as never } }, workflow).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'purpose' });
+    given(...resolvedCall()).when({ ...schedule, data: { ...schedule.data, channel: 'PIGEON' as never } }, workflow).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'channel' });
+    given(...resolvedCall()).when({ ...schedule, data: { ...schedule.data, scheduledFor: 'soon' } }, workflow).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'scheduledFor' });
+    given(...resolvedCall()).when({ type: 'RecordContact', data: { contactId: 'nope', outcome: 'SENT' } }, workflow).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'contactId' });
   });
 });

@@ -16,6 +16,7 @@ import {
   completeStep,
   EARLIER,
   failStep,
+  given,
   InputPatch,
   MANAGER,
   markReady,
@@ -30,7 +31,6 @@ import {
   startStep,
   TRACKING,
 } from '../testing/call-fixtures';
-import { callSpecs } from '../testing/call-given-when-then';
 import { CommandContext, ServiceCallCommand } from './service-call.commands';
 import { decide } from './service-call.decider';
 import { ServiceCallEvent } from './service-call.events';
@@ -40,8 +40,6 @@ import { ServiceCall, Step } from './service-call.types';
 
 // decide: opening a call, commands on a call that does not exist, and whole processes run by
 // decide and evolve together (the steps, aftercare, routing and SLA files have their own specs).
-
-const given = callSpecs(agent);
 
 function openedEventOf(command: ServiceCallCommand, ctx: CommandContext = agent) {
   const [event, ...rest] = decide(command, initialServiceCallState, ctx);

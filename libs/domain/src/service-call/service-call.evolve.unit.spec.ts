@@ -5,6 +5,7 @@ import {
   allPhasesDone,
   CALL_ID,
   EARLIER,
+  intakeReady,
   opened,
   phaseCompleted,
   phaseDone,
@@ -130,7 +131,7 @@ describe('evolve: versions, times and the state it is given', () => {
   });
 
   it('never changes the state it is given', () => {
-    const before = foldServiceCall([opened(), phaseStarted('intake'), stepReady('record-complaint')]);
+    const before = foldServiceCall(intakeReady());
     const snapshot = JSON.parse(JSON.stringify(before));
     evolve(before, stepStarted('record-complaint'));
     evolve(before, stepCompleted('record-complaint'));
@@ -140,7 +141,7 @@ describe('evolve: versions, times and the state it is given', () => {
 });
 
 describe('upcasting: calls stored by older versions read as today', () => {
-  const current = () => foldServiceCall([opened(), phaseStarted('intake'), stepReady('record-complaint')]) as ServiceCall;
+  const current = () => foldServiceCall(intakeReady()) as ServiceCall;
   /** The call as a version from before notes, escalations, pauses, feedback, contacts, SLA records, routing and step attempts stored it. */
   const legacy = (): StoredServiceCall => {
     const { notes: _n, escalated: _e, escalations: _es, pauses: _p, feedback: _f, contacts: _c, slaEvents: _s, assignments: _a, routingRound: _r, ...rest } = current();

@@ -10,6 +10,9 @@ import {
   completeStep,
   EARLIER,
   failStep,
+  given,
+  intakeReady,
+  intakeWorking,
   MANAGER,
   manager,
   markReady,
@@ -28,14 +31,11 @@ import {
   stepStarted,
   workflow,
 } from '../testing/call-fixtures';
-import { callSpecs } from '../testing/call-given-when-then';
 import { ServiceCallCommand } from './service-call.commands';
 import { foldServiceCall } from './service-call.evolve';
 import { callExists } from './service-call.state';
 
 // The process side of a call (service-call.steps.ts): phases, and the steps inside them.
-
-const given = callSpecs(agent);
 
 describe('unknown steps and phases', () => {
   it.each<[string, ServiceCallCommand]>([
@@ -79,7 +79,7 @@ describe('starting a phase', () => {
   });
 
   it('refuses to start a phase while the one before it is still active', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'))
+    given(...intakeReady(), stepCompleted('record-complaint'))
       .when(startPhase('diagnosis'), workflow)
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey', message: /diagnosis/ });
   });
@@ -116,13 +116,13 @@ describe('making steps ready', () => {
   });
 
   it('makes a dependent step ready once its dependency is complete', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'))
+    given(...intakeReady(), stepCompleted('record-complaint'))
       .when(markReady('intake', 'confirm-understanding'), workflow)
       .then([{ type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'confirm-understanding', at } }]);
   });
 
   it('refuses a step whose dependency is not complete, naming it', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'))
+    given(...intakeReady())
       .when(markReady('intake', 'confirm-understanding'), workflow)
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /record-complaint/ });
   });
@@ -140,13 +140,13 @@ describe('making steps ready', () => {
   });
 
   it('skips steps that are already ready and marks only the new ones', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'))
+    given(...intakeReady(), stepCompleted('record-complaint'))
       .when(markReady('intake', 'record-complaint', 'confirm-understanding'), workflow)
       .then([{ type: 'StepReady', data: { phaseKey: 'intake', stepKey: 'confirm-understanding', at } }]);
   });
 
   it('changes nothing when every step is already ready', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'))
+    given(...intakeReady())
       .when(markReady('intake', 'record-complaint'), workflow)
       .then([]);
   });
@@ -165,16 +165,14 @@ describe('making steps ready', () => {
 });
 
 describe('starting a step', () => {
-  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
-
   it('takes a READY step IN_PROGRESS, recording who started it', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(startStep('record-complaint'))
       .then([{ type: 'StepStarted', data: { phaseKey: 'intake', stepKey: 'record-complaint', by: AGENT, at } }]);
   });
 
   it('refuses a PENDING step, naming the dependency it waits for', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(startStep('confirm-understanding'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /confirm-understanding waits for record-complaint/ });
   });
@@ -186,29 +184,27 @@ describe('starting a step', () => {
   });
 
   it('refuses a step of a phase that has not started, naming the phase', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(startStep('propose-solution'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /resolution, which is PENDING/ });
   });
 
   it('refuses a step that is already IN_PROGRESS', () => {
-    given(...intakeReady, stepStarted('record-complaint'))
+    given(...intakeWorking())
       .when(startStep('record-complaint'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /IN_PROGRESS/ });
   });
 
   it('refuses a step that is already COMPLETED', () => {
-    given(...intakeReady, stepCompleted('record-complaint'))
+    given(...intakeReady(), stepCompleted('record-complaint'))
       .when(startStep('record-complaint'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /COMPLETED/ });
   });
 });
 
 describe('completing a step', () => {
-  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
-
   it('completes a READY step directly, with its trimmed outcome', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(completeStep('record-complaint', '  Debited twice on 3 March; wants a refund.  '))
       .then([
         {
@@ -219,31 +215,31 @@ describe('completing a step', () => {
   });
 
   it('completes an IN_PROGRESS step', () => {
-    given(...intakeReady, stepStarted('record-complaint'))
+    given(...intakeWorking())
       .when(completeStep('record-complaint'))
       .then([{ type: 'StepCompleted', data: { phaseKey: 'intake', stepKey: 'record-complaint', outcome: undefined, by: AGENT, at } }]);
   });
 
   it('records no outcome when the outcome is blank', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(completeStep('record-complaint', '   '))
       .then([{ type: 'StepCompleted', data: { phaseKey: 'intake', stepKey: 'record-complaint', outcome: undefined, by: AGENT, at } }]);
   });
 
   it('refuses an oversized outcome', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(completeStep('record-complaint', 'o'.repeat(LIMITS.outcome + 1)))
       .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'outcome' });
   });
 
   it('refuses a step that is already COMPLETED', () => {
-    given(...intakeReady, stepCompleted('record-complaint'))
+    given(...intakeReady(), stepCompleted('record-complaint'))
       .when(completeStep('record-complaint'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /COMPLETED/ });
   });
 
   it('refuses a step out of dependency order, naming what it waits for', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(completeStep('confirm-understanding'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /waits for record-complaint/ });
   });
@@ -281,13 +277,13 @@ describe('automated steps belong to the workflow', () => {
 
 describe('completing a phase', () => {
   it('completes a phase whose steps are all done', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'), stepReady('confirm-understanding'), stepCompleted('confirm-understanding'))
+    given(...intakeReady(), stepCompleted('record-complaint'), stepReady('confirm-understanding'), stepCompleted('confirm-understanding'))
       .when(completePhase('intake'), workflow)
       .then([{ type: 'PhaseCompleted', data: { phaseKey: 'intake', at } }]);
   });
 
   it('refuses while a step is still open', () => {
-    given(opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint'), stepReady('confirm-understanding'))
+    given(...intakeReady(), stepCompleted('record-complaint'), stepReady('confirm-understanding'))
       .when(completePhase('intake'), workflow)
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'phaseKey', message: /open steps/ });
   });
@@ -302,10 +298,8 @@ describe('completing a phase', () => {
 });
 
 describe('skipping a step', () => {
-  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
-
   it('skips a READY step with the trimmed reason and who skipped it', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(skipStep('record-complaint', '  recorded by the shop already  '), manager)
       .then([{ type: 'StepSkipped', data: { phaseKey: 'intake', stepKey: 'record-complaint', reason: 'recorded by the shop already', by: MANAGER, at } }]);
   });
@@ -316,13 +310,13 @@ describe('skipping a step', () => {
     ['PENDING in the active phase (its dependencies unmet)', []],
   ])('skips a step that is %s', (_status, extra) => {
     const stepKey = extra.length ? 'record-complaint' : 'confirm-understanding';
-    given(...intakeReady, ...extra)
+    given(...intakeReady(), ...extra)
       .when(skipStep(stepKey), manager)
       .then([{ type: 'StepSkipped', data: { phaseKey: 'intake', stepKey, reason: 'not needed for this customer', by: MANAGER, at } }]);
   });
 
   it('skips a step of a later phase ahead of time', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(skipStep('offer-compensation'), manager)
       .then([{ type: 'StepSkipped', data: { phaseKey: 'resolution', stepKey: 'offer-compensation', reason: 'not needed for this customer', by: MANAGER, at } }]);
   });
@@ -334,59 +328,57 @@ describe('skipping a step', () => {
   });
 
   it('changes nothing when the step is already SKIPPED', () => {
-    given(...intakeReady, stepSkipped('record-complaint')).when(skipStep('record-complaint'), manager).then([]);
+    given(...intakeReady(), stepSkipped('record-complaint')).when(skipStep('record-complaint'), manager).then([]);
   });
 
   it('refuses a COMPLETED step', () => {
-    given(...intakeReady, stepCompleted('record-complaint'))
+    given(...intakeReady(), stepCompleted('record-complaint'))
       .when(skipStep('record-complaint'), manager)
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /COMPLETED/ });
   });
 
   it.each(['', '   ', undefined])('refuses a blank reason (%j)', (reason) => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when({ type: 'SkipStep', data: { stepKey: 'record-complaint', reason: reason as string } }, manager)
       .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
   });
 
   it('refuses an oversized reason', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(skipStep('record-complaint', 'r'.repeat(LIMITS.outcome + 1)), manager)
       .thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
   });
 
   it('refuses an unknown step', () => {
-    given(...intakeReady).when(skipStep('no-such-step'), manager).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'stepKey' });
+    given(...intakeReady()).when(skipStep('no-such-step'), manager).thenThrows(NotFoundError, { code: 'NOT_FOUND', field: 'stepKey' });
   });
 
   it('counts as done: dependents become ready and the phase can complete', () => {
-    const call = foldServiceCall([...intakeReady, stepSkipped('record-complaint')]);
+    const call = foldServiceCall([...intakeReady(), stepSkipped('record-complaint')]);
     if (!callExists(call)) throw new Error('no call');
     expect(nextProcessActions(call.phases)).toEqual([{ kind: 'MarkStepsReady', phaseKey: 'intake', stepKeys: ['confirm-understanding'] }]);
-    given(...intakeReady, stepSkipped('record-complaint'), stepReady('confirm-understanding'), stepSkipped('confirm-understanding'))
+    given(...intakeReady(), stepSkipped('record-complaint'), stepReady('confirm-understanding'), stepSkipped('confirm-understanding'))
       .when(completePhase('intake'), workflow)
       .then([{ type: 'PhaseCompleted', data: { phaseKey: 'intake', at } }]);
   });
 });
 
 describe('failing a step', () => {
-  const intakeReady = [opened(), phaseStarted('intake'), stepReady('record-complaint')];
-
   it.each([
     ['READY', []],
     ['IN_PROGRESS', [stepStarted('record-complaint')]],
   ])('fails a %s step with the reason as its outcome', (_status, extra) => {
-    given(...intakeReady, ...extra)
+    given(...intakeReady(), ...extra)
       .when(failStep('record-complaint', ' customer unreachable '))
       .then([{ type: 'StepFailed', data: { phaseKey: 'intake', stepKey: 'record-complaint', reason: 'customer unreachable', by: AGENT, at } }]);
   });
 
   it('changes nothing when the step already FAILED', () => {
-    given(...intakeReady, stepFailed('record-complaint')).when(failStep('record-complaint')).then([]);
+    given(...intakeReady(), stepFailed('record-complaint')).when(failStep('record-complaint')).then([]);
   });
 
   it('refuses a PENDING step, naming what it waits for', () => {
-    given(...intakeReady)
+    given(...intakeReady())
       .when(failStep('confirm-understanding'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: /waits for record-complaint/ });
   });
@@ -395,13 +387,13 @@ describe('failing a step', () => {
     ['COMPLETED', stepCompleted('record-complaint')],
     ['SKIPPED', stepSkipped('record-complaint')],
   ])('refuses a %s step', (status, event) => {
-    given(...intakeReady, event)
+    given(...intakeReady(), event)
       .when(failStep('record-complaint'))
       .thenThrows(ConflictError, { code: 'CONFLICT', field: 'stepKey', message: new RegExp(status) });
   });
 
   it('refuses a blank reason', () => {
-    given(...intakeReady).when(failStep('record-complaint', '  ')).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
+    given(...intakeReady()).when(failStep('record-complaint', '  ')).thenThrows(ValidationError, { code: 'BAD_USER_INPUT', field: 'reason' });
   });
 
   it('lets only the system fail an automated step', () => {
@@ -420,7 +412,7 @@ describe('failing a step', () => {
   });
 
   it('holds the phase: dependents wait and the phase cannot complete', () => {
-    const history = [...intakeReady, stepFailed('record-complaint')];
+    const history = [...intakeReady(), stepFailed('record-complaint')];
     const call = foldServiceCall(history);
     if (!callExists(call)) throw new Error('no call');
     expect(nextProcessActions(call.phases)).toEqual([]);
@@ -430,7 +422,7 @@ describe('failing a step', () => {
 });
 
 describe('retrying a failed step', () => {
-  const failed = [opened(), phaseStarted('intake'), stepReady('record-complaint'), stepStarted('record-complaint'), stepFailed('record-complaint')];
+  const failed = [...intakeWorking(), stepFailed('record-complaint')];
 
   it('makes a FAILED step READY again', () => {
     given(...failed)
@@ -439,9 +431,9 @@ describe('retrying a failed step', () => {
   });
 
   it.each([
-    ['READY', [opened(), phaseStarted('intake'), stepReady('record-complaint')]],
+    ['READY', intakeReady()],
     ['PENDING', [opened()]],
-    ['COMPLETED', [opened(), phaseStarted('intake'), stepReady('record-complaint'), stepCompleted('record-complaint')]],
+    ['COMPLETED', [...intakeReady(), stepCompleted('record-complaint')]],
   ])('refuses a step that is %s', (status, history) => {
     given(...history)
       .when(retryStep('record-complaint'), manager)

@@ -3,6 +3,7 @@ import { STANDARD_COMPLAINT } from '../process/standard-complaint.template';
 import { WORKFLOW_ACTOR } from '../shared/actors';
 import { CommandContext, OpenServiceCallInput, ServiceCallCommand } from '../service-call/service-call.commands';
 import { ServiceCallEvent } from '../service-call/service-call.events';
+import { callSpecs } from './call-given-when-then';
 
 // The service call's spec vocabulary (tests only): a call on the standard complaint, the events of its
 // history and the commands under test, shared by the specs of every decider file.
@@ -17,6 +18,9 @@ export const at = NOW.toISOString();
 export const AGENT = 'apikey:agent-anna';
 export const agent: CommandContext = { now: NOW, actor: AGENT };
 export const workflow: CommandContext = { now: NOW, actor: WORKFLOW_ACTOR };
+
+/** `given(...history).when(command, ctx = agent)`: the service call's spec language, decided as the agent unless a spec names another context */
+export const given = callSpecs(agent);
 
 // --- events -----------------------------------------------------------------------------------
 
@@ -78,6 +82,15 @@ export function phaseDone(phaseKey: string): ServiceCallEvent[] {
   ];
 }
 export const allPhasesDone = (): ServiceCallEvent[] => STANDARD_COMPLAINT.phases.flatMap((p) => phaseDone(p.key));
+
+// --- histories the specs start from -----------------------------------------------------------
+
+/** intake started and its first step, record-complaint, READY */
+export const intakeReady = (): ServiceCallEvent[] => [opened(), phaseStarted('intake'), stepReady('record-complaint')];
+/** record-complaint being worked by the agent: the call IN_PROGRESS */
+export const intakeWorking = (): ServiceCallEvent[] => [...intakeReady(), stepStarted('record-complaint')];
+/** every phase done and the call RESOLVED */
+export const resolvedCall = (): ServiceCallEvent[] => [opened(), ...allPhasesDone(), resolved()];
 
 // --- commands ---------------------------------------------------------------------------------
 

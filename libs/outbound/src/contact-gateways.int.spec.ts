@@ -9,6 +9,7 @@ import { OutboundLedger } from './outbound-ledger';
 import { IdempotentContactGateway, RoutingContactGateway } from './routing.contact-gateway';
 import { messageIdFor, SmtpContactGateway } from './smtp.contact-gateway';
 import { HttpTestReceiver } from './testing/http-test-receiver';
+import { outboundTestServers } from './testing/outbound-test-servers';
 import { SmtpTestServer } from './testing/smtp-test-server';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-'));
@@ -243,16 +244,7 @@ describe('SMS and WhatsApp through the HTTP messaging provider (a real local HTT
 });
 
 describe('the routing gateway', () => {
-  let smtp: SmtpTestServer;
-  let provider: HttpTestReceiver;
-  beforeAll(async () => {
-    smtp = await new SmtpTestServer().start();
-    provider = await new HttpTestReceiver().start();
-  });
-  afterAll(async () => {
-    await smtp.stop();
-    await provider.stop();
-  });
+  const { smtp, receiver: provider } = outboundTestServers();
 
   it('sends EMAIL over SMTP and SMS/WHATSAPP through the provider; other channels are UNSUPPORTED_CHANNEL', async () => {
     const routing = new RoutingContactGateway({

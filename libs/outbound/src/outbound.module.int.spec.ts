@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import { ContactGateway } from './contact';
 import { OutboundLedger } from './outbound-ledger';
 import { inFlightLeaseMs, OutboundModule } from './outbound.module';
-import { HttpTestReceiver } from './testing/http-test-receiver';
-import { SmtpTestServer } from './testing/smtp-test-server';
+import { outboundTestServers } from './testing/outbound-test-servers';
 import { verifyWebhookSignature, WebhookSender } from './webhook';
 
 describe('outbound configuration', () => {
@@ -72,17 +71,8 @@ describe('outbound configuration', () => {
 
 describe('OutboundModule', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-module-'));
-  let smtp: SmtpTestServer;
-  let receiver: HttpTestReceiver;
-  beforeAll(async () => {
-    smtp = await new SmtpTestServer().start();
-    receiver = await new HttpTestReceiver().start();
-  });
-  afterAll(async () => {
-    await smtp.stop();
-    await receiver.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { smtp, receiver } = outboundTestServers();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('provides the gateways from configuration, with the ledger in DATA_DIR', async () => {
     const config = new AppConfig({

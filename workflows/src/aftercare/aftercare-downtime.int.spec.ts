@@ -22,8 +22,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HttpTestReceiver } from '../../../libs/outbound/src/testing/http-test-receiver';
-import { SmtpTestServer } from '../../../libs/outbound/src/testing/smtp-test-server';
+import { outboundTestServers } from '../../../libs/outbound/src/testing/outbound-test-servers';
 import { workflowBundleOptions } from '../../../apps/worker/src/temporal/workflow-bundle';
 import { eventually, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
 import { historyToJson } from '../../test/history-json';
@@ -45,19 +44,9 @@ const MANAGER = 'apikey:test-manager';
 const CUSTOMER = { name: 'Dora Downtime', email: 'dora@example.com', preferredChannel: 'EMAIL' as const };
 const HISTORIES_DIR = path.join(__dirname, '../../test/histories');
 
-let smtp: SmtpTestServer;
-let receiver: HttpTestReceiver;
+const { smtp, receiver } = outboundTestServers();
 let t: WorkflowTestEnv;
 let bus: CommandBus;
-
-beforeAll(async () => {
-  smtp = await new SmtpTestServer().start();
-  receiver = await new HttpTestReceiver().start();
-});
-afterAll(async () => {
-  await smtp?.stop();
-  await receiver?.stop();
-});
 beforeEach(async () => {
   t = await startWorkflowTestEnv('aftercare-downtime', {
     aftercare: true,

@@ -3,8 +3,7 @@
 // SMTP server and a real HTTP receiver in the test process. A fresh environment per test: the calls'
 // times come from the real clock, the workflows' from the server's skipped clock.
 import { FeedbackInput, ResolutionInput, ServiceCall } from '@app/domain';
-import { HttpTestReceiver } from '../../../libs/outbound/src/testing/http-test-receiver';
-import { SmtpTestServer } from '../../../libs/outbound/src/testing/smtp-test-server';
+import { outboundTestServers } from '../../../libs/outbound/src/testing/outbound-test-servers';
 import { ChangeServiceCallCommand, OpenServiceCallCommand } from '@app/service-calls';
 import { CommandBus } from '@nestjs/cqrs';
 import * as fs from 'node:fs';
@@ -20,19 +19,9 @@ const hours = (n: number) => n * 3_600_000;
 const days = (n: number) => n * 86_400_000;
 const CUSTOMER = { name: 'Ada Customer', email: 'ada@example.com', preferredChannel: 'EMAIL' as const };
 
-let smtp: SmtpTestServer;
-let receiver: HttpTestReceiver;
+const { smtp, receiver } = outboundTestServers();
 let t: WorkflowTestEnv;
 let bus: CommandBus;
-
-beforeAll(async () => {
-  smtp = await new SmtpTestServer().start();
-  receiver = await new HttpTestReceiver().start();
-});
-afterAll(async () => {
-  await smtp?.stop();
-  await receiver?.stop();
-});
 
 beforeEach(async () => {
   t = await startWorkflowTestEnv('aftercare', {

@@ -53,15 +53,25 @@ async function open(now: Date): Promise<string> {
   return call.id;
 }
 
+/** A manager gives the call to Anna, overriding routing's rules. */
+const giveToAnna = (callId: string, now: Date) =>
+  bus.execute(new AssignServiceCallCommand(callId, { agentId: 'anna', trigger: 'MANUAL', override: true, candidates: [] }, { ...MANAGER, idempotencyKey: 'give-anna', now }));
+
+/** Anna and Ben registered at `since`, and a call opened then and given to Anna. */
+async function callHeldByAnna(since: Date): Promise<string> {
+  await register('anna', since);
+  await register('ben', since);
+  const callId = await open(since);
+  await giveToAnna(callId, since);
+  return callId;
+}
+
 const callOf = async (callId: string): Promise<ServiceCall> => (await app.get(ServiceCallRepository).load(callId)) as ServiceCall;
 const typesOf = async (callId: string) => (await store.readStream(serviceCallStreamId(callId))).map((e) => e.type);
 
 it("after a restart during an absence, the absent agent's calls are left to their workflows, not queued by the sweep", async () => {
   const anHourAgo = new Date(Date.now() - HOUR);
-  await register('anna', anHourAgo);
-  await register('ben', anHourAgo);
-  const callId = await open(anHourAgo);
-  await bus.execute(new AssignServiceCallCommand(callId, { agentId: 'anna', trigger: 'MANUAL', override: true, candidates: [] }, { ...MANAGER, idempotencyKey: 'give-anna', now: anHourAgo }));
+  const callId = await callHeldByAnna(anHourAgo);
   // Anna's absence began a minute ago (the worker was down then), with Ben as her replacement
   const absence = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + HOUR).toISOString(), reason: 'ill', replacementAgentId: 'ben' };
   await bus.execute(new ChangeAgentCommand('anna', { type: 'ScheduleAbsence', data: { absenceId: 'abs-1', input: absence } }, MANAGER));
@@ -80,10 +90,7 @@ it("after a restart during an absence, the absent agent's calls are left to thei
 
 it('an absence that began and ended while the worker was down moves nothing: the agent is back and keeps her calls', async () => {
   const anHourAgo = new Date(Date.now() - HOUR);
-  await register('anna', anHourAgo);
-  await register('ben', anHourAgo);
-  const callId = await open(anHourAgo);
-  await bus.execute(new AssignServiceCallCommand(callId, { agentId: 'anna', trigger: 'MANUAL', override: true, candidates: [] }, { ...MANAGER, idempotencyKey: 'give-anna', now: anHourAgo }));
+  const callId = await callHeldByAnna(anHourAgo);
   // scheduled an hour ago for the 40 minutes the worker was down, with Ben as her replacement
   const absence = { from: new Date(Date.now() - 50 * 60_000).toISOString(), to: new Date(Date.now() - 10 * 60_000).toISOString(), reason: 'dentist', replacementAgentId: 'ben' };
   await bus.execute(new ChangeAgentCommand('anna', { type: 'ScheduleAbsence', data: { absenceId: 'abs-past', input: absence } }, { ...MANAGER, now: anHourAgo }));
@@ -104,7 +111,7 @@ it('queues an open call routing never saw, and one whose routing round began lon
   await register('ben', anHourAgo);
   // taken off Anna an hour ago, when nobody could take it; its workflow routed it then and found nobody
   const leftOver = await open(anHourAgo);
-  await bus.execute(new AssignServiceCallCommand(leftOver, { agentId: 'anna', trigger: 'MANUAL', override: true, candidates: [] }, { ...MANAGER, idempotencyKey: 'give-anna', now: anHourAgo }));
+  await giveToAnna(leftOver, anHourAgo);
   await bus.execute(new ChangeServiceCallCommand(leftOver, { type: 'UnassignServiceCall', data: { trigger: 'REROUTE', reason: 'customer asked', expectedAgentId: 'anna' } }, { ...MANAGER, idempotencyKey: 'off', now: anHourAgo }));
   await app.get(AgentRepository).releaseCall('anna', leftOver, 'rerouted', { ...MANAGER, now: anHourAgo });
 

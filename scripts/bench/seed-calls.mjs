@@ -90,7 +90,7 @@ export async function seedCalls({ root, dataDir, calls = 10_000, days = 30, seed
   const dist = (p) => require(path.join(root, 'dist', p));
   const domain = dist('libs/domain/src/index.js');
   const { SqliteEventStore, NO_STREAM } = dist('libs/event-store/src/index.js');
-  const { openReadModelDatabase, readCheckpoint, writeCheckpoint } = dist('libs/read-models/src/read-model.database.js');
+  const { openReadModelDatabase, closeReadModelDatabase, readCheckpoint, writeCheckpoint } = dist('libs/read-models/src/read-model.database.js');
   const { decide, evolve, nextProcessActions, parseIsoDuration, serviceCallStreamId, STANDARD_COMPLAINT } = domain;
 
   const random = prng(seed);
@@ -116,9 +116,9 @@ export async function seedCalls({ root, dataDir, calls = 10_000, days = 30, seed
 
   fs.mkdirSync(dataDir, { recursive: true });
   const store = new SqliteEventStore({ path: path.join(dataDir, 'events.sqlite') });
-  const readModels = openReadModelDatabase(path.join(dataDir, 'read-models.sqlite'));
+  const readModels = await openReadModelDatabase(path.join(dataDir, 'read-models.sqlite'));
   const startPosition = await store.lastPosition();
-  const dispatcherBefore = readCheckpoint(readModels, DISPATCHER_CHECKPOINT);
+  const dispatcherBefore = await readCheckpoint(readModels, DISPATCHER_CHECKPOINT);
   const nowMs = now.getTime();
 
   // the second process is an ordinary template, defined the way defineProcessTemplate stores one
@@ -250,8 +250,8 @@ export async function seedCalls({ root, dataDir, calls = 10_000, days = 30, seed
   }
   const endPosition = await store.lastPosition();
   // the workflows of these calls are idle, waiting for people: the worker must not start them all now
-  writeCheckpoint(readModels, DISPATCHER_CHECKPOINT, endPosition);
-  readModels.close();
+  await writeCheckpoint(readModels, DISPATCHER_CHECKPOINT, endPosition);
+  await closeReadModelDatabase(readModels);
   await store.close();
   return {
     calls: seeded,

@@ -164,7 +164,7 @@ export async function startWorkflowTestEnv(
       workflowTaskTimeout: '2s',
     });
     routing.start();
-    dispatcher.start();
+    await dispatcher.start();
     closers.push(() => dispatcher.stop());
     const streamOf = (callId: string) => store.readStream(serviceCallStreamId(callId));
     const callOf = async (callId: string) => {

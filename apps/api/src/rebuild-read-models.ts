@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { AppConfig } from '@app/config';
 import { createEventStore } from '@app/event-store';
-import { openReadModelDatabase, rebuildReadModels } from '@app/read-models';
+import { closeReadModelDatabase, openReadModelDatabase, rebuildReadModels } from '@app/read-models';
 
 /** `npm run rebuild-read-models`: recreates the read models from the event log, showing progress. Stop the API first. */
 async function main(): Promise<void> {
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     sqlitePath: config.eventStorePath,
     synchronous: config.sqliteSynchronous,
   });
-  const db = openReadModelDatabase(config.readModelPath);
+  const db = await openReadModelDatabase(config.readModelPath);
   const started = Date.now();
   let lastPrint = 0;
   const result = await rebuildReadModels(db, store, (p) => {
@@ -24,9 +24,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\r[${bar}] ${(share * 100).toFixed(0).padStart(3)}%  ${p.applied.toLocaleString('en')} events  ${rate.toLocaleString('en')}/s `);
   });
   process.stdout.write('\n');
-  const calls = db.prepare<[], number>('SELECT count(*) FROM service_calls').pluck().get() ?? 0;
+  const { calls } = await db.selectFrom('service_calls').select((eb) => eb.fn.countAll<number>().as('calls')).executeTakeFirstOrThrow();
   console.log(`rebuilt read models from ${result.applied.toLocaleString('en')} events in ${((Date.now() - started) / 1000).toFixed(1)} s: ${calls} calls`);
-  db.close();
+  await closeReadModelDatabase(db);
   await store.close();
 }
 

@@ -1,31 +1,33 @@
 import { STANDARD_COMPLAINT } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { ServiceCallCommandProcessor, newCallId } from '@app/service-calls';
+import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Projector } from './projector';
-import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
+import { closeReadModelDatabase, openReadModelDatabase, ReadModelDatabase } from './read-model.database';
 import { rebuildReadModels } from './rebuild-read-models';
 import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
+import { readModelTargets } from './testing/read-model-targets';
 
-describe('read models on real SQLite files', () => {
+describe.each(readModelTargets())('read models ($dialect)', (target) => {
   let dir: string;
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
   const person = { actor: 'apikey:test' };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-'));
     store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     processor = new ServiceCallCommandProcessor(store);
   });
   afterEach(async () => {
     await store.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -49,14 +51,14 @@ describe('read models on real SQLite files', () => {
 
   it('projects live, and waitFor resolves once the read model includes a position', async () => {
     const projector = new Projector(db, store);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
     const callId = await openCall(1);
     const result = await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
     expect(await projector.waitFor(result.position, 2000)).toBe(true);
     const summaries = new ServiceCallSummariesStore(db);
-    expect(summaries.byId(callId)).toMatchObject({ version: 2, phases: [{ key: 'intake', status: 'ACTIVE' }, {}, {}] });
+    expect(await summaries.byId(callId)).toMatchObject({ version: 2, phases: [{ key: 'intake', status: 'ACTIVE' }, {}, {}] });
     expect(await projector.waitFor(result.position + 1000, 50)).toBe(false);
     await projector.stop();
   });
@@ -67,7 +69,7 @@ describe('read models on real SQLite files', () => {
     const projector = new Projector(db, store);
     const seen: number[] = [];
     projector.onProjected((event) => seen.push(event.position));
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
     expect(await projector.waitFor(await store.lastPosition(), 10_000)).toBe(true);
@@ -75,7 +77,7 @@ describe('read models on real SQLite files', () => {
     // a catch-up of 1,200 events: a handful of commits of at most 500 events, not one per event
     expect(projector.commits).toBeGreaterThanOrEqual(3);
     expect(projector.commits).toBeLessThanOrEqual(12);
-    expect(new ServiceCallSummariesStore(db).byId(calls[1_199])).toMatchObject({ version: 1 });
+    expect(await new ServiceCallSummariesStore(db).byId(calls[1_199])).toMatchObject({ version: 1 });
     await projector.stop();
   });
 
@@ -83,15 +85,19 @@ describe('read models on real SQLite files', () => {
     const projector = new Projector(db, store);
     const seen: { type: string; version?: number; inReadModel?: number }[] = [];
     const summaries = new ServiceCallSummariesStore(db);
-    const unsubscribe = projector.onProjected((event, call) =>
-      seen.push({ type: event.type, version: call?.version, inReadModel: call && summaries.byId(call.id)?.version }),
-    );
-    projector.start((e) => {
+    const reads: Promise<unknown>[] = [];
+    const unsubscribe = projector.onProjected((event, call) => {
+      const entry: (typeof seen)[number] = { type: event.type, version: call?.version };
+      seen.push(entry);
+      if (call) reads.push(summaries.byId(call.id).then((c) => (entry.inReadModel = c?.version)));
+    });
+    await projector.start((e) => {
       throw e;
     });
     const callId = await openCall(1);
     const result = await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
     expect(await projector.waitFor(result.position, 2000)).toBe(true);
+    await Promise.all(reads);
     expect(seen).toEqual([
       { type: 'ServiceCallOpened', version: 1, inReadModel: 1 },
       { type: 'PhaseStarted', version: 2, inReadModel: 2 },
@@ -106,66 +112,88 @@ describe('read models on real SQLite files', () => {
   it('redelivered events change nothing (versions already applied are skipped)', async () => {
     const callId = await openCall(1);
     await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
-    const projection = new ServiceCallSummariesProjection(db);
+    const projection = new ServiceCallSummariesProjection();
     const events = await store.readAll(0, 100);
-    for (const e of events) expect(projection.apply(e)).toBeDefined();
-    for (const e of events) expect(projection.apply(e)).toBeUndefined();
-    expect(new ServiceCallSummariesStore(db).byId(callId)?.version).toBe(2);
+    for (const e of events) expect(await projection.apply(db, e)).toBeDefined();
+    for (const e of events) expect(await projection.apply(db, e)).toBeUndefined();
+    expect((await new ServiceCallSummariesStore(db).byId(callId))?.version).toBe(2);
   });
 
   it('a rebuild from the log gives the same rows as live projection, with progress', async () => {
     const projector = new Projector(db, store);
-    projector.start(() => undefined);
+    await projector.start(() => undefined);
     for (let n = 1; n <= 25; n++) await openCall(n);
     expect(await projector.waitFor(await store.lastPosition(), 2000)).toBe(true);
     await projector.stop();
-    const live = db.prepare('SELECT id, version, doc FROM service_calls ORDER BY id').all();
+    const rows = () => db.selectFrom('service_calls').select(['id', 'version', 'doc']).orderBy('id').execute();
+    const live = await rows();
     const progress: number[] = [];
     const result = await rebuildReadModels(db, store, (p) => progress.push(p.applied), 10);
     expect(result.applied).toBe(25);
     expect(progress).toEqual([10, 20, 25]);
-    expect(db.prepare('SELECT id, version, doc FROM service_calls ORDER BY id').all()).toEqual(live);
+    expect(await rows()).toEqual(live);
   });
 
   it('pages newest first with stable cursors, filters by status, finds a customer by e-mail or phone', async () => {
-    const projection = new ServiceCallSummariesProjection(db);
+    const projection = new ServiceCallSummariesProjection();
     const ids: string[] = [];
     for (let n = 1; n <= 7; n++) ids.push(await openCall(n, n % 2 ? 'same@example.com' : `c${n}@example.com`));
-    for (const e of await store.readAll(0, 100)) projection.apply(e);
+    for (const e of await store.readAll(0, 100)) await projection.apply(db, e);
     const summaries = new ServiceCallSummariesStore(db);
     const seen: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = summaries.page({ first: 3, after });
+      const page = await summaries.page({ first: 3, after });
       seen.push(...page.nodes.map((c) => c.id));
       if (!page.hasNextPage) break;
       after = page.endCursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    expect(summaries.page({ first: 10, status: 'RESOLVED' }).nodes).toHaveLength(0);
-    expect(summaries.page({ first: 10, status: 'OPEN' }).nodes).toHaveLength(7);
-    expect(() => summaries.page({ first: 3, after: 'garbage' })).toThrow(/cursor/);
-    const history = summaries.customerHistory({ email: 'same@example.com' }, ids[0]);
+    expect((await summaries.page({ first: 10, status: 'RESOLVED' })).nodes).toHaveLength(0);
+    expect((await summaries.page({ first: 10, status: 'OPEN' })).nodes).toHaveLength(7);
+    await expect(summaries.page({ first: 3, after: 'garbage' })).rejects.toThrow(/cursor/);
+    const history = await summaries.customerHistory({ email: 'same@example.com' }, ids[0]);
     expect(history.map((c) => c.id).sort()).toEqual([ids[2], ids[4], ids[6]].sort());
-    expect(summaries.customerHistory({ phone: '+4930 123 4567' }, ids[0])).toHaveLength(6);
+    expect(await summaries.customerHistory({ phone: '+4930 123 4567' }, ids[0])).toHaveLength(6);
+  });
+});
+
+describe('the projector on a busy SQLite file', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-busy-'));
+    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  const openCall = async () => {
+    const callId = newCallId('t');
+    const input = { channel: 'EMAIL', category: 'billing', summary: 'call', customer: { name: 'C', email: 'c@example.com' } } as const;
+    await new ServiceCallCommandProcessor(store).execute(callId, { type: 'OpenServiceCall', data: { callId, trackingCode: 'TRK0001-X', process: STANDARD_COMPLAINT, input } }, { actor: 'apikey:test' });
+    return callId;
+  };
+
   it('resumes from its checkpoint after an event failed to project (database busy longer than its timeout)', async () => {
-    db.pragma('busy_timeout = 20');
+    const db = await openReadModelDatabase(path.join(dir, 'read-models.sqlite'), { busyTimeoutMs: 20 });
     const errors: unknown[] = [];
     const projector = new Projector(db, store, 50);
-    projector.start((e) => errors.push(e));
+    await projector.start((e) => errors.push(e));
     // another process holds the write lock of the read-model file
-    const other = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    const other = new Database(path.join(dir, 'read-models.sqlite'));
     other.exec('BEGIN IMMEDIATE');
-    const callId = await openCall(1);
+    const callId = await openCall();
     const position = await store.lastPosition();
     await new Promise((r) => setTimeout(r, 300));
     expect(errors.length).toBeGreaterThan(0);
     other.exec('COMMIT');
     other.close();
     expect(await projector.waitFor(position, 3000)).toBe(true);
-    expect(new ServiceCallSummariesStore(db).byId(callId)?.version).toBe(1);
+    expect((await new ServiceCallSummariesStore(db).byId(callId))?.version).toBe(1);
     await projector.stop();
+    await closeReadModelDatabase(db);
   });
 });

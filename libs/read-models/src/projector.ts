@@ -3,29 +3,31 @@ import { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { EventEmitter } from 'node:events';
 import { PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
 import { Projection } from './projection';
-import { createProjections } from './projections';
+import { applyToProjections, createProjections } from './projections';
 
 /** Events applied in one transaction at most; a batch is committed sooner when the log has no more for now. */
 const MAX_BATCH = 500;
 
 /**
  * Feeds the read models from the global log. Events are applied and the checkpoint moved in one
- * SQLite transaction, so after a crash the projector resumes exactly where its last commit left off.
+ * transaction, so after a crash the projector resumes exactly where its last commit left off.
  * Events that arrive together (a busy API, a catch-up) share a transaction: the read models' indexes
- * make the commit, not the event, the expensive part.
+ * make the commit, not the event, the expensive part. One batch is applied at a time, in log order;
+ * what arrives meanwhile makes up the next one.
  */
 export class Projector {
-  private readonly projections: Projection[];
+  private readonly projections: Projection[] = createProjections();
   private readonly changes = new EventEmitter();
-  private readonly applyInTransaction: (events: readonly RecordedEvent[]) => (ServiceCall | undefined)[];
   private waiters: { position: number; resolve: (reached: boolean) => void }[] = [];
   private subscription?: Subscription;
   /** a failed batch abandons its subscription; events of an abandoned one are ignored */
   private generation = 0;
   private pending: RecordedEvent[] = [];
   private flushScheduled = false;
+  /** the batches being applied, one after the other; settled when there is nothing left to apply */
+  private draining?: Promise<void>;
   private onError: (error: unknown) => void = () => {};
-  private position: number;
+  private position = 0;
   private running = false;
   private retry?: NodeJS.Timeout;
 
@@ -35,22 +37,7 @@ export class Projector {
     /** after a failed event (e.g. the file busy for longer than its timeout), resume from the checkpoint this much later */
     private readonly retryDelayMs = 1000,
   ) {
-    this.projections = createProjections(db);
-    this.position = readCheckpoint(db, PROJECTOR_CHECKPOINT);
     this.changes.setMaxListeners(0);
-    const apply = db.transaction((events: readonly RecordedEvent[]) => {
-      const changes = events.map((event) => {
-        let changed: ServiceCall | undefined;
-        for (const projection of this.projections) changed = projection.apply(event) ?? changed;
-        return changed;
-      });
-      writeCheckpoint(this.db, PROJECTOR_CHECKPOINT, events[events.length - 1].position);
-      return changes;
-    });
-    // BEGIN IMMEDIATE: the worker writes to this file too (the dispatcher's checkpoint). A deferred
-    // transaction that reads first and then writes fails at once with SQLITE_BUSY when the other process
-    // committed in between (no busy wait for a stale snapshot), and that stopped the projector for good.
-    this.applyInTransaction = (events) => apply.immediate(events);
   }
 
   get checkpoint(): number {
@@ -60,17 +47,29 @@ export class Projector {
   /** Transactions committed since this projector was made (for figures; events per commit show the batching). */
   commits = 0;
 
-  /** Projects until stop(); a failure is reported to onError and projection resumes from the checkpoint. */
-  start(onError: (error: unknown) => void): void {
+  /**
+   * Projects from the stored checkpoint until stop(); resolves once it is subscribed. A failure is
+   * reported to onError and projection resumes from the checkpoint.
+   */
+  async start(onError: (error: unknown) => void): Promise<void> {
     this.running = true;
     this.onError = onError;
     const generation = ++this.generation;
+    let from: number;
+    try {
+      from = await readCheckpoint(this.db, PROJECTOR_CHECKPOINT);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (generation !== this.generation) return; // stopped meanwhile
+    this.advanceTo(from);
     this.subscription = this.store.subscribeToAll(
       (event) => {
         if (generation === this.generation) this.handle(event);
       },
       {
-        fromPosition: this.position,
+        fromPosition: from,
         onError: (error) => {
           if (generation === this.generation) this.fail(error);
         },
@@ -78,6 +77,7 @@ export class Projector {
     );
   }
 
+  /** Stops projecting; resolves once the batch being applied, if any, is committed or rolled back. */
   async stop(): Promise<void> {
     this.running = false;
     this.generation++;
@@ -85,6 +85,7 @@ export class Projector {
     clearTimeout(this.retry);
     await this.subscription?.stop();
     this.subscription = undefined;
+    await this.draining;
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
   }
@@ -119,42 +120,66 @@ export class Projector {
 
   private handle(event: RecordedEvent): void {
     this.pending.push(event);
-    if (this.pending.length >= MAX_BATCH) this.flush();
+    if (this.pending.length >= MAX_BATCH) this.drain();
     else if (!this.flushScheduled) {
       // the subscription hands over what it has read without yielding to the event loop; commit
       // when it has no more for now (an immediate runs as soon as it waits or between its batches)
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.drain();
+      });
     }
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    let changes: (ServiceCall | undefined)[];
-    try {
-      changes = this.applyInTransaction(batch);
-      this.commits++;
-    } catch (error) {
-      this.fail(error); // rolled back: nothing of the batch is in the read models
-      return;
-    }
-    this.position = batch[batch.length - 1].position;
+  /** Applies what is pending, batch after batch, unless a drain is already doing so. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = (async () => {
+      while (this.pending.length) {
+        const generation = this.generation;
+        const batch = this.pending.splice(0, MAX_BATCH);
+        let changes: (ServiceCall | undefined)[];
+        try {
+          changes = await this.apply(batch);
+          this.commits++;
+        } catch (error) {
+          if (generation === this.generation) this.fail(error); // rolled back: nothing of the batch is in the read models
+          return;
+        }
+        this.advanceTo(batch[batch.length - 1].position);
+        batch.forEach((event, i) => {
+          const changed = changes[i];
+          if (changed) this.changes.emit('call', changed);
+          this.changes.emit('event', event, changed);
+        });
+      }
+    })().finally(() => {
+      this.draining = undefined;
+      if (this.pending.length) this.drain(); // arrived between the last look and now
+    });
+  }
+
+  /** One transaction: the batch through every projection, then the checkpoint. */
+  private apply(batch: readonly RecordedEvent[]): Promise<(ServiceCall | undefined)[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const changes: (ServiceCall | undefined)[] = [];
+      for (const event of batch) changes.push(await applyToProjections(trx, this.projections, event));
+      await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, batch[batch.length - 1].position);
+      return changes;
+    });
+  }
+
+  private advanceTo(position: number): void {
+    this.position = position;
     if (this.waiters.length) {
       const reached = this.waiters.filter((w) => w.position <= this.position);
       this.waiters = this.waiters.filter((w) => w.position > this.position);
       for (const waiter of reached) waiter.resolve(true);
     }
-    batch.forEach((event, i) => {
-      const changed = changes[i];
-      if (changed) this.changes.emit('call', changed);
-      this.changes.emit('event', event, changed);
-    });
   }
 
-  /** Abandons the subscription and resumes from the checkpoint a little later. */
+  /** Abandons the subscription and resumes from the checkpoint a little later (after the batch being applied, if any). */
   private fail(error: unknown): void {
     this.generation++;
     this.pending = [];
@@ -162,6 +187,10 @@ export class Projector {
     this.subscription = undefined;
     void abandoned?.stop().catch(() => undefined);
     this.onError(error);
-    if (this.running) this.retry = setTimeout(() => this.running && this.start(this.onError), this.retryDelayMs);
+    if (this.running) {
+      this.retry = setTimeout(() => {
+        void Promise.resolve(this.draining).then(() => (this.running ? this.start(this.onError) : undefined));
+      }, this.retryDelayMs);
+    }
   }
 }

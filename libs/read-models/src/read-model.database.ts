@@ -1,8 +1,14 @@
 import Database from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteAdapter, SqliteDatabase, SqliteDialect, SqliteDialectConfig, SqliteDriver, SqliteStatement, sql } from 'kysely';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createCheckpointsTable, createProjectionTables, ReadModelDialect } from './read-model.schema';
+import { ReadModelTables } from './read-model.tables';
 
-export type ReadModelDatabase = Database.Database;
+export { ReadModelDialect } from './read-model.schema';
+
+/** The read models' database (or a transaction in it): one typed query layer over SQLite and PostgreSQL. */
+export type ReadModelDatabase = Kysely<ReadModelTables>;
 
 /**
  * Bump when a projection's tables or documents change shape: on open, a file at an older version has
@@ -13,160 +19,123 @@ export const READ_MODEL_SCHEMA_VERSION = 10;
 /** The projector's checkpoint name. */
 export const PROJECTOR_CHECKPOINT = 'read-models';
 
-const CHECKPOINTS = 'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);';
-
-// Every projection's tables. Add new tables here (and bump READ_MODEL_SCHEMA_VERSION when changing existing ones).
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS service_calls (
-  id TEXT PRIMARY KEY,
-  tracking_code TEXT NOT NULL UNIQUE,
-  version INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  priority TEXT NOT NULL,
-  category TEXT NOT NULL,
-  category_key TEXT NOT NULL,        -- trimmed, lower-cased: what category filters compare
-  process_key TEXT NOT NULL,
-  active_phase TEXT,
-  phase_started_at TEXT,             -- of the active phase
-  phase_due_at TEXT,                 -- phase_started_at + the call's own expected durations of the phase's steps
-  sla_at_risk_at TEXT,               -- slaRisks: when an open SLA target becomes AT_RISK (null: none can, e.g. paused or resolved)
-  sla_due_at TEXT,                   -- and the soonest due time of those targets (see sla-risks/sla-watch.ts)
-  steps_ready INTEGER NOT NULL DEFAULT 0,        -- steps of the active phase in these statuses
-  steps_in_progress INTEGER NOT NULL DEFAULT 0,
-  steps_failed INTEGER NOT NULL DEFAULT 0,
-  assignee TEXT,
-  customer_email TEXT,
-  customer_phone TEXT,
-  opened_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS service_calls_by_opened ON service_calls (opened_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS service_calls_by_status ON service_calls (status, opened_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS service_calls_by_email ON service_calls (customer_email) WHERE customer_email IS NOT NULL;
-CREATE INDEX IF NOT EXISTS service_calls_by_phone ON service_calls (customer_phone) WHERE customer_phone IS NOT NULL;
--- serviceCalls filters: one index per filter, each ending in the paging order, so a page is one range scan
-CREATE INDEX IF NOT EXISTS service_calls_by_process ON service_calls (process_key, opened_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS service_calls_by_process_phase ON service_calls (process_key, active_phase, opened_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS service_calls_by_phase ON service_calls (active_phase, opened_at DESC, id DESC) WHERE active_phase IS NOT NULL;
-CREATE INDEX IF NOT EXISTS service_calls_by_assignee ON service_calls (assignee, opened_at DESC, id DESC) WHERE assignee IS NOT NULL;
-CREATE INDEX IF NOT EXISTS service_calls_by_category ON service_calls (category_key, opened_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS service_calls_by_priority ON service_calls (priority, opened_at DESC, id DESC);
--- status + category together (e.g. the open billing calls): a rare status would otherwise be filtered out of a whole category
-CREATE INDEX IF NOT EXISTS service_calls_by_status_category ON service_calls (status, category_key, opened_at DESC, id DESC);
--- routing's sweep: open calls nobody holds (those never routed: opened before any agent existed, or by an earlier release)
-CREATE INDEX IF NOT EXISTS service_calls_unassigned ON service_calls (opened_at, id) WHERE assignee IS NULL AND status IN ('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER');
--- phase board: per-phase load of a process from one covering scan over the calls in a phase; overdue calls by due time
-CREATE INDEX IF NOT EXISTS service_calls_phase_load ON service_calls (process_key, active_phase, phase_started_at, steps_ready, steps_in_progress, steps_failed) WHERE active_phase IS NOT NULL;
-CREATE INDEX IF NOT EXISTS service_calls_phase_due ON service_calls (process_key, active_phase, phase_due_at, id, tracking_code, status, priority, assignee, phase_started_at) WHERE phase_due_at IS NOT NULL;
--- slaRisks: calls by soonest SLA due time, with the at-risk time in the index (covering the filter)
-CREATE INDEX IF NOT EXISTS service_calls_sla_due ON service_calls (sla_due_at, id, sla_at_risk_at) WHERE sla_due_at IS NOT NULL;
--- phase board: completed visits of a phase (PhaseStarted -> PhaseCompleted), ordered by duration for percentiles
-CREATE TABLE IF NOT EXISTS phase_visits (
-  call_id TEXT NOT NULL,
-  phase_key TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  process_key TEXT NOT NULL,
-  completed_at TEXT NOT NULL,
-  duration_ms INTEGER NOT NULL,
-  PRIMARY KEY (call_id, phase_key, started_at)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS phase_visits_by_duration ON phase_visits (process_key, phase_key, duration_ms);
--- how many visits each phase has (count(*) would walk the whole index range)
-CREATE TABLE IF NOT EXISTS phase_visit_counts (process_key TEXT NOT NULL, phase_key TEXT NOT NULL, visits INTEGER NOT NULL, PRIMARY KEY (process_key, phase_key)) WITHOUT ROWID;
--- process templates (kept by the templates' projection; the phase board reads the latest version's phases)
-CREATE TABLE IF NOT EXISTS process_templates (key TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, version));
--- which template each call category runs (category trimmed, lower-cased)
-CREATE TABLE IF NOT EXISTS category_processes (category TEXT PRIMARY KEY, process_key TEXT NOT NULL, updated_at TEXT NOT NULL);
--- the newest definition of each SLA policy
-CREATE TABLE IF NOT EXISTS sla_policies (key TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
--- agents (doc: the whole aggregate as evolveAgent makes it) and their load, indexed for the common filters
-CREATE TABLE IF NOT EXISTS agents (
-  id TEXT PRIMARY KEY,
-  version INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  availability TEXT NOT NULL,
-  open_calls INTEGER NOT NULL,
-  capacity INTEGER NOT NULL,
-  load_ratio REAL NOT NULL,
-  last_assigned_at TEXT,
-  doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS agents_by_name ON agents (name, id);
-CREATE INDEX IF NOT EXISTS agents_by_availability ON agents (availability, name, id);
-CREATE INDEX IF NOT EXISTS agents_by_load ON agents (load_ratio, id);
--- one row per call an agent took: assignments today (by taken_at) and handling times (released_at - taken_at)
-CREATE TABLE IF NOT EXISTS agent_assignments (
-  agent_id TEXT NOT NULL,
-  taken_at TEXT NOT NULL,
-  call_id TEXT NOT NULL,
-  override INTEGER NOT NULL,
-  released_at TEXT,
-  handling_ms INTEGER,
-  PRIMARY KEY (agent_id, taken_at, call_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS agent_assignments_open ON agent_assignments (agent_id, call_id) WHERE released_at IS NULL;
-CREATE INDEX IF NOT EXISTS agent_assignments_handling ON agent_assignments (agent_id, handling_ms) WHERE handling_ms IS NOT NULL;
--- routingQueue: calls waiting for an agent (CallQueued, no assignee, not finished), in serving order;
--- due_at is the call's soonest unmet SLA due time, '9999-12-31T23:59:59.999Z' when it has none (last)
-CREATE TABLE IF NOT EXISTS routing_queue (
-  call_id TEXT PRIMARY KEY,
-  due_at TEXT NOT NULL,
-  received_at TEXT NOT NULL,
-  queued_at TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS routing_queue_order ON routing_queue (due_at, received_at, queued_at, call_id);
-`;
+export interface OpenOptions {
+  /** false: no schema changes (a second reader of a file another process keeps) */
+  migrate?: boolean;
+  /** SQLite: how long a statement waits for another process's write lock */
+  busyTimeoutMs?: number;
+}
 
 /**
  * The SQLite file of the read models (embedded default). WAL lets the worker read while the API's
  * projector writes. Read models are derived: `npm run rebuild-read-models` recreates them from the log.
  */
-export function openReadModelDatabase(file: string, options: { readonly?: boolean } = {}): ReadModelDatabase {
+export async function openReadModelDatabase(file: string, options: OpenOptions = {}): Promise<ReadModelDatabase> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  if (!options.readonly) migrate(db);
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  const db = new Kysely<ReadModelTables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  if (options.migrate !== false) await migrate(db);
   return db;
 }
 
+/** Which dialect a database (or a transaction in it) speaks. */
+export function dialectOf(db: ReadModelDatabase): ReadModelDialect {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+}
+
+const closed = new WeakSet<ReadModelDatabase>();
+
 /**
- * Closes the file after a clean stop: the write-ahead log is copied into the database and truncated
- * first (TRUNCATE waits for readers), so no -wal file of megabytes is left behind, even while another
- * process (the worker) still has the database open and SQLite's own last-close checkpoint cannot run.
+ * Closes the database after a clean stop. SQLite: the write-ahead log is copied into the database and
+ * truncated first (TRUNCATE waits for readers), so no -wal file of megabytes is left behind, even while
+ * another process (the worker) still has the database open and SQLite's own last-close checkpoint cannot run.
+ * A second close does nothing.
  */
-export function closeReadModelDatabase(db: ReadModelDatabase): void {
-  if (!db.open) return;
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+export async function closeReadModelDatabase(db: ReadModelDatabase): Promise<void> {
+  if (closed.has(db)) return;
+  closed.add(db);
+  if (dialectOf(db) === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  await db.destroy();
 }
 
-function migrate(db: ReadModelDatabase): void {
-  db.transaction(() => {
-    db.exec(CHECKPOINTS);
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version !== READ_MODEL_SCHEMA_VERSION) {
-      const tables = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('checkpoints') AND name NOT LIKE 'sqlite_%'")
-        .pluck()
-        .all() as string[];
-      for (const table of tables) db.exec(`DROP TABLE IF EXISTS "${table}"`);
-      db.prepare('DELETE FROM checkpoints WHERE name = ?').run(PROJECTOR_CHECKPOINT);
-      db.pragma(`user_version = ${READ_MODEL_SCHEMA_VERSION}`);
-    }
-    db.exec(SCHEMA);
-  }).immediate();
+export function isReadModelDatabaseClosed(db: ReadModelDatabase): boolean {
+  return closed.has(db);
 }
 
-export function readCheckpoint(db: ReadModelDatabase, name: string): number {
-  const row = db.prepare('SELECT position FROM checkpoints WHERE name = ?').get(name) as { position: number } | undefined;
+async function migrate(db: ReadModelDatabase): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await createCheckpointsTable(trx, 'sqlite');
+    const version = (await sql<{ user_version: number }>`pragma user_version`.execute(trx)).rows[0].user_version;
+    if (version === READ_MODEL_SCHEMA_VERSION) return;
+    const { rows: tables } = await sql<{ name: string }>`
+      select name from sqlite_master where type = 'table' and name <> 'checkpoints' and name not like 'sqlite_%'`.execute(trx);
+    for (const { name } of tables) await trx.schema.dropTable(name).ifExists().execute();
+    await trx.deleteFrom('checkpoints').where('name', '=', PROJECTOR_CHECKPOINT).execute();
+    await createProjectionTables(trx, 'sqlite');
+    await sql`pragma user_version = ${sql.lit(READ_MODEL_SCHEMA_VERSION)}`.execute(trx);
+  });
+}
+
+export async function readCheckpoint(db: ReadModelDatabase, name: string): Promise<number> {
+  const row = await db.selectFrom('checkpoints').select('position').where('name', '=', name).executeTakeFirst();
   return row?.position ?? 0;
 }
 
-export function writeCheckpoint(db: ReadModelDatabase, name: string, position: number): void {
-  db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position').run(name, position);
+export async function writeCheckpoint(db: ReadModelDatabase, name: string, position: number): Promise<void> {
+  await db
+    .insertInto('checkpoints')
+    .values({ name, position })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ position: (eb) => eb.ref('excluded.position') }))
+    .execute();
+}
+
+/**
+ * BEGIN IMMEDIATE: the API and the worker both write to the file (the projector, the dispatcher's
+ * checkpoint). A deferred transaction that reads first and then writes fails at once with SQLITE_BUSY
+ * when the other process committed in between (no busy wait for a stale snapshot), which stopped the
+ * projector for good; an immediate one takes the write lock first and waits for it (busy_timeout).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+    super(sqliteConfig);
+  }
+
+  override createDriver(): SqliteDriver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: Parameters<SqliteDriver['beginTransaction']>[0]): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+    })(this.sqliteConfig);
+  }
+}
+
+/**
+ * Kysely prepares every query it runs; better-sqlite3 statements are reusable, so each distinct SQL
+ * text is prepared once (the projector runs the same few statements for every event). SQLite has no
+ * booleans: they are bound as 1/0.
+ */
+function withStatementCache(db: Database.Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(text: string): SqliteStatement {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= 1000) statements.clear(); // page queries vary with their filters: keep the cache bounded
+        const prepared = db.prepare(text);
+        const bind = (parameters: readonly unknown[]) => parameters.map((p) => (typeof p === 'boolean' ? Number(p) : p));
+        statement = {
+          reader: prepared.reader,
+          all: (parameters) => prepared.all(bind(parameters)),
+          run: (parameters) => prepared.run(bind(parameters)),
+          iterate: (parameters) => prepared.iterate(bind(parameters)),
+        };
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }

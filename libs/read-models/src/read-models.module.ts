@@ -21,8 +21,8 @@ class ProjectorLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Projector');
   constructor(@Inject(Projector) private readonly projector: Projector) {}
 
-  onModuleInit(): void {
-    this.projector.start((error) => this.logger.error(`projection failed at position ${this.projector.checkpoint}; resuming: ${String(error)}`));
+  async onModuleInit(): Promise<void> {
+    await this.projector.start((error) => this.logger.error(`projection failed at position ${this.projector.checkpoint}; resuming: ${String(error)}`));
     this.logger.log(`projecting from position ${this.projector.checkpoint}`);
   }
 
@@ -41,17 +41,17 @@ export class ReadModelsModule implements OnApplicationShutdown {
   constructor(@Inject(ReadModelConnection) private readonly connection: ReadModelConnection) {}
 
   /** After the projector stopped (its hook runs first, the module's own last): checkpoint and close the file. */
-  onApplicationShutdown(): void {
-    closeReadModelDatabase(this.connection.db);
+  async onApplicationShutdown(): Promise<void> {
+    await closeReadModelDatabase(this.connection.db);
   }
 
   static forRoot(options: { project: boolean }): DynamicModule {
     const connection = {
       provide: ReadModelConnection,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): ReadModelConnection => ({ db: openReadModelDatabase(config.readModelPath) }),
+      useFactory: async (config: AppConfig): Promise<ReadModelConnection> => ({ db: await openReadModelDatabase(config.readModelPath) }),
     };
-    // every store is a plain class over the database handle
+    // every store is a plain class over the database
     const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, AgentsStore, RoutingQueueStore];
     const storeProviders = stores.map((Store) => ({
       provide: Store,

@@ -1,6 +1,6 @@
 import { EventStore } from '@app/event-store';
 import { PROJECTOR_CHECKPOINT, ReadModelDatabase, writeCheckpoint } from './read-model.database';
-import { clearProjections, createProjections } from './projections';
+import { applyToProjections, clearProjections, createProjections } from './projections';
 
 export interface RebuildProgress {
   applied: number;
@@ -19,17 +19,19 @@ export async function rebuildReadModels(
   batchSize = 2000,
 ): Promise<RebuildProgress> {
   const lastPosition = await store.lastPosition();
-  const projections = createProjections(db);
-  clearProjections(db, projections);
-  writeCheckpoint(db, PROJECTOR_CHECKPOINT, 0);
+  const projections = createProjections();
+  await db.transaction().execute(async (trx) => {
+    await clearProjections(trx, projections);
+    await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, 0);
+  });
   const progress: RebuildProgress = { applied: 0, total: lastPosition, position: 0 };
   for (;;) {
     const events = await store.readAll(progress.position, batchSize);
     if (events.length === 0) break;
-    db.transaction(() => {
-      for (const event of events) for (const projection of projections) projection.apply(event);
-      writeCheckpoint(db, PROJECTOR_CHECKPOINT, events[events.length - 1].position);
-    })();
+    await db.transaction().execute(async (trx) => {
+      for (const event of events) await applyToProjections(trx, projections, event);
+      await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, events[events.length - 1].position);
+    });
     progress.applied += events.length;
     progress.position = events[events.length - 1].position;
     progress.total = Math.max(progress.total, progress.position);

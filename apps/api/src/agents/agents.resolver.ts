@@ -26,21 +26,21 @@ export class AgentsResolver {
 
   @Query(() => [Agent], { name: 'agents', description: 'agents by name; every filter given must hold' })
   @Roles(...READ_ROLES)
-  agentsList(@Args('filter', { type: () => AgentFilter, nullable: true }) filter?: AgentFilter | null): DomainAgent[] {
+  agentsList(@Args('filter', { type: () => AgentFilter, nullable: true }) filter?: AgentFilter | null): Promise<DomainAgent[]> {
     return this.agents.list({ ...filter, availability: filter?.availability as AgentAvailability | null | undefined }, new Date());
   }
 
   @Query(() => Agent, { nullable: true })
   @Roles(...READ_ROLES)
-  agent(@Args('id', { type: () => ID }) id: string): DomainAgent | null {
-    return (isAgentId(id) && this.agents.get(id)) || null;
+  async agent(@Args('id', { type: () => ID }) id: string): Promise<DomainAgent | null> {
+    return (isAgentId(id) && (await this.agents.get(id))) || null;
   }
 
   @Query(() => AgentLoad, { description: 'MANAGER. Per agent: open calls, load ratio, assignments today, median handling time; the spread of load across the team' })
   @Roles('MANAGER')
-  agentLoad(): AgentLoad {
+  async agentLoad(): Promise<AgentLoad> {
     const now = new Date();
-    const { agents, ...team } = this.agents.stats(now);
+    const { agents, ...team } = await this.agents.stats(now);
     return {
       ...team,
       agents: agents.map(({ medianHandlingMs, ...a }) => ({ ...a, medianHandlingSeconds: medianHandlingMs === undefined ? null : medianHandlingMs / 1000 })),

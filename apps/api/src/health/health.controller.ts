@@ -1,5 +1,6 @@
 import { EventStore } from '@app/event-store';
 import { ReadModelConnection } from '@app/read-models';
+import { sql } from 'kysely';
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
 import { TemporalClient } from '../temporal/temporal-client';
 
@@ -19,7 +20,7 @@ export class HealthController {
   async health(): Promise<{ status: 'ok'; checks: Record<string, Check> }> {
     const checks: Record<string, Check> = {
       eventStore: await probe(() => this.store.lastPosition()),
-      readModels: await probe(async () => this.readModels.db.prepare('SELECT 1').get()),
+      readModels: await probe(() => sql`select 1`.execute(this.readModels.db)),
       temporal: await probe(() => this.temporal.ping()),
     };
     if (Object.values(checks).some((c) => c !== 'ok')) {

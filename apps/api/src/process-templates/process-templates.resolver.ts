@@ -20,29 +20,29 @@ export class ProcessTemplatesResolver {
 
   @Query(() => [ProcessTemplate], { description: 'the latest version of each template, by key' })
   @Roles(...READ_ROLES)
-  processTemplates(): DomainProcessTemplate[] {
+  processTemplates(): Promise<DomainProcessTemplate[]> {
     return this.templates.allLatest();
   }
 
   @Query(() => ProcessTemplate, { nullable: true, description: 'latest when version is omitted; null when there is no such template or version' })
   @Roles(...READ_ROLES)
-  processTemplate(
+  async processTemplate(
     @Args('key') key: string,
     @Args('version', { type: () => Int, nullable: true }) version?: number,
-  ): DomainProcessTemplate | null {
-    const found = version === undefined || version === null ? this.templates.latest(key) : this.templates.byVersion(key, version);
+  ): Promise<DomainProcessTemplate | null> {
+    const found = version === undefined || version === null ? await this.templates.latest(key) : await this.templates.byVersion(key, version);
     return found ?? null;
   }
 
   @Query(() => [ProcessTemplate], { description: 'every version of one template, oldest first; [] for an unknown key' })
   @Roles(...READ_ROLES)
-  processTemplateVersions(@Args('key') key: string): DomainProcessTemplate[] {
+  processTemplateVersions(@Args('key') key: string): Promise<DomainProcessTemplate[]> {
     return this.templates.versions(key);
   }
 
   @Query(() => [CategoryProcess], { description: 'the template each mapped call category runs, by category' })
   @Roles(...READ_ROLES)
-  categoryProcesses(): StoredCategoryProcess[] {
+  categoryProcesses(): Promise<StoredCategoryProcess[]> {
     return this.templates.categoryMappings();
   }
 

@@ -18,8 +18,8 @@ export class SlaPoliciesResolver {
 
   @Query(() => [SlaPolicy], { description: 'the newest definition of every SLA policy, by key' })
   @Roles('MANAGER')
-  slaPolicies(): SlaPolicy[] {
-    return this.policies.latest().map(({ at, ...policy }) => ({ ...policy, definedAt: at }));
+  async slaPolicies(): Promise<SlaPolicy[]> {
+    return (await this.policies.latest()).map(({ at, ...policy }) => ({ ...policy, definedAt: at }));
   }
 
   @Mutation(() => Boolean, { description: 'Defines an SLA policy; the same key again replaces it for calls opened from now on (open calls keep theirs). true once in place.' })

@@ -14,7 +14,7 @@ export class SlaRisksResolver {
       'Calls waiting for the customer are left out unless a target was breached before the wait; RESOLVED and CLOSED calls too.',
   })
   @Roles('MANAGER')
-  slaRisks(@Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first: number = 50): ServiceCall[] {
+  slaRisks(@Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first: number = 50): Promise<ServiceCall[]> {
     if (first < 1 || first > MAX_SLA_RISKS) throw new ValidationError('first', `first must be between 1 and ${MAX_SLA_RISKS}`);
     return this.risks.atRisk(new Date(), first);
   }

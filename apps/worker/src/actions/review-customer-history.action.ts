@@ -11,7 +11,7 @@ export class ReviewCustomerHistoryAction implements AutomatedAction {
   constructor(private readonly summaries: ServiceCallSummariesStore) {}
 
   async run(call: ServiceCall): Promise<string> {
-    const earlier = this.summaries.customerHistory(call.customer, call.id).filter((c) => c.openedAt <= call.openedAt);
+    const earlier = (await this.summaries.customerHistory(call.customer, call.id)).filter((c) => c.openedAt <= call.openedAt);
     return summariseHistory(earlier);
   }
 }

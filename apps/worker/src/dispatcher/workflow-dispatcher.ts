@@ -50,22 +50,22 @@ export class WorkflowDispatcher {
   private running = false;
   private loop?: Promise<void>;
   private readonly pause = new WakeableSleep();
-  private position: number;
+  private position = 0;
 
   constructor(
     private readonly store: EventStore,
     private readonly db: ReadModelDatabase,
     private readonly client: WorkflowClient,
     private readonly options: DispatcherOptions,
-  ) {
-    this.position = readCheckpoint(db, DISPATCHER_CHECKPOINT);
-  }
+  ) {}
 
   get checkpoint(): number {
     return this.position;
   }
 
-  start(): void {
+  /** Dispatches from the stored checkpoint until stop(); resolves once it has read the checkpoint. */
+  async start(): Promise<void> {
+    this.position = await readCheckpoint(this.db, DISPATCHER_CHECKPOINT);
     this.running = true;
     this.loop = this.run();
   }
@@ -89,7 +89,7 @@ export class WorkflowDispatcher {
         await this.dispatch(events);
         if (this.options.onEvent) for (const event of events) this.options.onEvent(event);
         this.position = events[events.length - 1].position;
-        writeCheckpoint(this.db, DISPATCHER_CHECKPOINT, this.position);
+        await writeCheckpoint(this.db, DISPATCHER_CHECKPOINT, this.position);
         failures = 0;
       } catch (error) {
         failures++;

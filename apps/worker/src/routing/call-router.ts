@@ -55,7 +55,7 @@ export class CallRouter {
         return { events: [], outcome: 'UNCHANGED' };
       }
       const options = { actor: WORKFLOW_ACTOR, key: `route:${round}`, queueWhenNobody: true };
-      if (this.olderCallsFirst(call)) {
+      if (await this.olderCallsFirst(call)) {
         // no newer call overtakes an older one of the same urgency: it waits, and the queue is served in order
         const queued = await this.queueUnless(call, ['older-calls-first'], options);
         this.onOlderCallsServable?.();
@@ -66,15 +66,15 @@ export class CallRouter {
   }
 
   /** Calls waiting now (callbacks only inside their window), in serving order. */
-  waitingCalls(now: Date): WaitingCall[] {
-    return this.waitingStore.waiting().filter((w) => !w.callback || callbackWindowState(w.callback, now) !== 'BEFORE');
+  async waitingCalls(now: Date): Promise<WaitingCall[]> {
+    return (await this.waitingStore.waiting()).filter((w) => !w.callback || callbackWindowState(w.callback, now) !== 'BEFORE');
   }
 
   /** Whether the call must wait behind calls already waiting (no newer call overtakes an older one of the same urgency). */
-  private olderCallsFirst(call: ServiceCall): boolean {
+  private async olderCallsFirst(call: ServiceCall): Promise<boolean> {
     const now = new Date();
     const self = waitingCallOf({ ...call, queuedAt: now.toISOString() }, now);
-    return !!self && mustWaitBehind(self, this.waitingCalls(now), this.candidates(), now);
+    return !!self && mustWaitBehind(self, await this.waitingCalls(now), await this.candidates(), now);
   }
 
   /**
@@ -87,11 +87,11 @@ export class CallRouter {
     call: ServiceCall,
     options: { actor: string; key: string; queueWhenNobody: boolean; trigger?: 'QUEUE'; expectedVersion?: number },
   ): Promise<Placement> {
-    if (this.candidates().length === 0) return { events: [], outcome: 'NO_AGENTS' };
+    if ((await this.candidates()).length === 0) return { events: [], outcome: 'NO_AGENTS' };
     const request = routingRequestOf(call);
     const now = new Date();
     for (let attempt = 1; attempt <= MAX_TAKE_ATTEMPTS; attempt++) {
-      const candidates = this.candidates();
+      const candidates = await this.candidates();
       const decision = routeCall(request, candidates, now);
       if (decision.outcome === 'QUEUED') return this.queueUnless(call, decision.reasons, options);
       const runnerUp = decision.runnerUp
@@ -131,10 +131,10 @@ export class CallRouter {
   }
 
   /** Routing candidates: the read model's agents, with the ones this worker changed as their streams answered. */
-  candidates(): RoutingCandidate[] {
+  async candidates(): Promise<RoutingCandidate[]> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > CANDIDATES_TTL_MS) {
-      this.cached = { at: now, agents: new Map(this.agentsStore.all().map((a) => [a.id, a])) };
+      this.cached = { at: now, agents: new Map((await this.agentsStore.all()).map((a) => [a.id, a])) };
     }
     const merged = new Map(this.cached.agents);
     for (const [id, agent] of this.fresh) {

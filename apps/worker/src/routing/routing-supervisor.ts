@@ -88,7 +88,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
       await this.sweep(now);
     }
     await this.serveWaitingCalls(now);
-    return this.nextMoment(now);
+    return await this.nextMoment(now);
   }
 
   private async run(): Promise<void> {
@@ -111,7 +111,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   }
 
   private async takeCallsOffUnavailableAgents(now: Date): Promise<void> {
-    for (const agent of this.agentsStore.all()) {
+    for (const agent of await this.agentsStore.all()) {
       if (agent.openCalls.length === 0) continue;
       const absence = activeAbsence(agent, now);
       if (!absence && agent.availability !== 'OFFLINE') continue;
@@ -135,17 +135,17 @@ export class RoutingSupervisor implements OnApplicationShutdown {
    * is left to its own workflow, which is about to route it with the round's own trigger.
    */
   private async sweep(now: Date): Promise<void> {
-    const agents = this.agentsStore.all();
+    const agents = await this.agentsStore.all();
     if (agents.length === 0) return;
     for (const agent of agents) {
       if (agent.openCalls.length === 0) continue;
-      const statuses = this.summaries.statuses(agent.openCalls);
+      const statuses = await this.summaries.statuses(agent.openCalls);
       for (const callId of agent.openCalls) {
         if (isFinished({ status: statuses.get(callId) ?? '' })) await this.router.release(agent.id, callId, 'call finished');
       }
     }
     const before = new Date(now.getTime() - this.timing.unroutedAfterMs).toISOString();
-    for (const callId of this.summaries.unroutedOpenCalls(before)) {
+    for (const callId of await this.summaries.unroutedOpenCalls(before)) {
       await this.router.exclusive(async () => {
         const found = await this.calls.loadWithEvents(callId);
         if (!found) return;
@@ -164,10 +164,10 @@ export class RoutingSupervisor implements OnApplicationShutdown {
 
   /** Serves the queue in its order; each call is re-read from its stream and changed only at that version. */
   private async serveWaitingCalls(now: Date): Promise<void> {
-    const waiting = this.router.waitingCalls(now);
+    const waiting = await this.router.waitingCalls(now);
     if (waiting.length === 0) return;
     await this.router.exclusive(async () => {
-      const { assignments } = serveQueue(waiting, this.router.candidates(), now);
+      const { assignments } = serveQueue(waiting, await this.router.candidates(), now);
       for (const { callId } of assignments) {
         const state = await this.calls.load(callId);
         if (!state || state.assignee || !state.queuedAt) continue;
@@ -186,11 +186,11 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   }
 
   /** The next moment capacity may appear by itself: an absence starts or ends, an agent's day begins, a callback window opens. */
-  private nextMoment(now: Date): number {
+  private async nextMoment(now: Date): Promise<number> {
     const t = now.getTime();
     let next = t + MAX_IDLE_MS;
-    const waiting = this.queue.count() > 0;
-    for (const agent of this.agentsStore.all()) {
+    const waiting = (await this.queue.count()) > 0;
+    for (const agent of await this.agentsStore.all()) {
       for (const a of agent.absences) {
         if (a.cancelledAt) continue;
         for (const moment of [Date.parse(a.from), Date.parse(a.to)]) if (moment > t && moment < next) next = moment;
@@ -198,7 +198,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
       // an agent off work now comes back at their next opening
       if (waiting && agent.workingHours && !isOpen(now, agent.workingHours)) next = Math.min(next, Math.max(t + 1, opensAt(agent, now)));
     }
-    for (const w of waiting ? this.queue.waiting() : []) {
+    for (const w of waiting ? await this.queue.waiting() : []) {
       if (w.callback && callbackWindowState(w.callback, now) === 'BEFORE') next = Math.min(next, Date.parse(w.callback.windowFrom));
     }
     return next;
@@ -206,7 +206,7 @@ export class RoutingSupervisor implements OnApplicationShutdown {
 
   private async readModelsAt(position: number): Promise<void> {
     const deadline = Date.now() + READ_MODEL_WAIT_MS;
-    while (readCheckpoint(this.readModels.db, PROJECTOR_CHECKPOINT) < position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((await readCheckpoint(this.readModels.db, PROJECTOR_CHECKPOINT)) < position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 }
 

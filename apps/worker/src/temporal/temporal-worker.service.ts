@@ -65,7 +65,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       // a task started by a worker that then died is given to another one after this long (default 10 s)
       workflowTaskTimeout: this.config.temporalWorkflowTaskTimeoutMs,
     });
-    this.dispatcher.start();
+    await this.dispatcher.start();
     this.routing.start();
     this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; dispatching from position ${this.dispatcher.checkpoint}`);
   }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Projector } from '../projector';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { ReadModelDatabase } from '../read-model.database';
+import { readModelTargets } from '../testing/read-model-targets';
 import { AgentsProjection } from './agents.projection';
 import { AgentsStore } from './agents.store';
 
@@ -19,7 +20,7 @@ const profile = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('agents read model on real SQLite files', () => {
+describe.each(readModelTargets())('agents read model ($dialect)', (target) => {
   let dir: string;
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
@@ -28,10 +29,10 @@ describe('agents read model on real SQLite files', () => {
   let change: ChangeAgentHandler;
   let store: AgentsStore;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-read-model-'));
     events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     agents = new AgentRepository(events);
     register = new RegisterAgentHandler(agents);
     change = new ChangeAgentHandler(agents);
@@ -39,13 +40,13 @@ describe('agents read model on real SQLite files', () => {
   });
   afterEach(async () => {
     await events.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function project(): Promise<void> {
     const projector = new Projector(db, events);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
     expect(await projector.waitFor(await events.lastPosition(), 2000)).toBe(true);
@@ -61,20 +62,20 @@ describe('agents read model on real SQLite files', () => {
     await change.execute(new ChangeAgentCommand('anna', { type: 'UpdateAgent', data: { input: { name: 'Anna S.' } } }, manager));
     await project();
 
-    expect(store.get('anna')).toMatchObject({ id: 'anna', name: 'Anna S.', version: 2, availability: 'AVAILABLE' });
-    expect(store.get('nobody')).toBeUndefined();
-    const ids = (filter: Parameters<AgentsStore['list']>[0]) => store.list(filter).map((a) => a.id);
-    expect(ids({})).toEqual(['anna', 'ben', 'cleo']);
-    expect(ids({ availability: 'AWAY' })).toEqual(['ben']);
-    expect(ids({ region: 'DE-NORTH' })).toEqual(['anna', 'ben', 'cleo']);
-    expect(ids({ region: 'fr' })).toEqual(['ben']);
-    expect(ids({ skill: 'billing' })).toEqual(['anna', 'cleo']);
-    expect(ids({ skill: 'Router-X1' })).toEqual(['ben']);
-    expect(ids({ language: 'en' })).toEqual(['anna']);
+    expect(await store.get('anna')).toMatchObject({ id: 'anna', name: 'Anna S.', version: 2, availability: 'AVAILABLE' });
+    expect(await store.get('nobody')).toBeUndefined();
+    const ids = async (filter: Parameters<AgentsStore['list']>[0]) => (await store.list(filter)).map((a) => a.id);
+    expect(await ids({})).toEqual(['anna', 'ben', 'cleo']);
+    expect(await ids({ availability: 'AWAY' })).toEqual(['ben']);
+    expect(await ids({ region: 'DE-NORTH' })).toEqual(['anna', 'ben', 'cleo']);
+    expect(await ids({ region: 'fr' })).toEqual(['ben']);
+    expect(await ids({ skill: 'billing' })).toEqual(['anna', 'cleo']);
+    expect(await ids({ skill: 'Router-X1' })).toEqual(['ben']);
+    expect(await ids({ language: 'en' })).toEqual(['anna']);
     // ben is AWAY, cleo is full
-    expect(ids({ available: true })).toEqual(['anna']);
-    expect(ids({ available: false })).toEqual(['ben', 'cleo']);
-    expect(store.candidates().find((c) => c.agentId === 'cleo')).toMatchObject({ openCalls: 1, capacity: 1, availability: 'AVAILABLE' });
+    expect(await ids({ available: true })).toEqual(['anna']);
+    expect(await ids({ available: false })).toEqual(['ben', 'cleo']);
+    expect((await store.candidates()).find((c) => c.agentId === 'cleo')).toMatchObject({ openCalls: 1, capacity: 1, availability: 'AVAILABLE' });
   });
 
   it('an absent agent or one outside working hours is not available now', async () => {
@@ -84,9 +85,9 @@ describe('agents read model on real SQLite files', () => {
     const absence = { from: '2030-01-07T00:00:00Z', to: '2030-01-08T00:00:00Z', reason: 'ill' };
     await change.execute(new ChangeAgentCommand('anna', { type: 'ScheduleAbsence', data: { absenceId: 'a1', input: absence } }, { ...manager, now: new Date('2030-01-01T00:00:00Z') }));
     await project();
-    expect(store.list({ available: true }, now).map((a) => a.id)).toEqual(['nina']);
-    expect(store.list({ available: true }, new Date('2030-01-07T18:00:00Z')).map((a) => a.id)).toEqual([]);
-    expect(store.list({ available: true }, new Date('2030-01-08T10:00:00Z')).map((a) => a.id)).toEqual(['anna']);
+    expect((await store.list({ available: true }, now)).map((a) => a.id)).toEqual(['nina']);
+    expect((await store.list({ available: true }, new Date('2030-01-07T18:00:00Z'))).map((a) => a.id)).toEqual([]);
+    expect((await store.list({ available: true }, new Date('2030-01-08T10:00:00Z'))).map((a) => a.id)).toEqual(['anna']);
   });
 
   it('load figures: open calls, load ratio, assignments today (UTC), median handling time, spread over the agents at work', async () => {
@@ -104,7 +105,7 @@ describe('agents read model on real SQLite files', () => {
     await change.execute(new ChangeAgentCommand('cleo', { type: 'SetAgentAvailability', data: { availability: 'OFFLINE' } }, manager));
     await project();
 
-    const load = store.stats(new Date('2030-01-07T12:00:00Z'));
+    const load = await store.stats(new Date('2030-01-07T12:00:00Z'));
     expect(load.agents.find((a) => a.agentId === 'anna')).toEqual({
       agentId: 'anna',
       name: 'anna',
@@ -126,10 +127,10 @@ describe('agents read model on real SQLite files', () => {
     await agents.takeCall('anna', 'c1', { now: new Date('2030-01-07T08:00:00Z') });
     await agents.releaseCall('anna', 'c1', 'resolved', { now: new Date('2030-01-07T08:20:00Z') });
     await project();
-    const before = store.stats(new Date('2030-01-07T12:00:00Z'));
-    const projection = new AgentsProjection(db);
-    for (const event of await events.readStream('Agent-anna')) projection.apply(event);
-    expect(store.stats(new Date('2030-01-07T12:00:00Z'))).toEqual(before);
+    const before = await store.stats(new Date('2030-01-07T12:00:00Z'));
+    const projection = new AgentsProjection();
+    for (const event of await events.readStream('Agent-anna')) await projection.apply(db, event);
+    expect(await store.stats(new Date('2030-01-07T12:00:00Z'))).toEqual(before);
     expect(before.agents[0]).toMatchObject({ openCalls: 0, assignmentsToday: 1, medianHandlingMs: 20 * 60_000 });
   });
 });

@@ -11,49 +11,57 @@ const TYPES = new Set<string>(AGENT_EVENT_TYPES);
  * the agent's stored version was applied already and is skipped, assignments included.
  */
 export class AgentsProjection implements Projection {
-  readonly tables = ['agents', 'agent_assignments'];
-  private readonly current;
-  private readonly upsert;
-  private readonly taken;
-  private readonly released;
+  readonly tables = ['agents', 'agent_assignments'] as const;
 
-  constructor(db: ReadModelDatabase) {
-    this.current = db.prepare<[string], { version: number; doc: string }>('SELECT version, doc FROM agents WHERE id = ?');
-    this.upsert = db.prepare(`
-      INSERT INTO agents (id, version, name, availability, open_calls, capacity, load_ratio, last_assigned_at, doc)
-      VALUES (@id, @version, @name, @availability, @openCalls, @capacity, @loadRatio, @lastAssignedAt, @doc)
-      ON CONFLICT (id) DO UPDATE SET version = excluded.version, name = excluded.name, availability = excluded.availability,
-        open_calls = excluded.open_calls, capacity = excluded.capacity, load_ratio = excluded.load_ratio,
-        last_assigned_at = excluded.last_assigned_at, doc = excluded.doc`);
-    this.taken = db.prepare('INSERT OR IGNORE INTO agent_assignments (agent_id, taken_at, call_id, override) VALUES (?, ?, ?, ?)');
-    this.released = db.prepare(`
-      UPDATE agent_assignments SET released_at = @at, handling_ms = max(0, CAST(round((julianday(@at) - julianday(taken_at)) * 86400000) AS INTEGER))
-      WHERE agent_id = @agentId AND call_id = @callId AND released_at IS NULL`);
-  }
-
-  apply(event: RecordedEvent): void {
+  async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<void> {
     if (!TYPES.has(event.type)) return;
     const agentId = String(event.data.agentId);
-    const row = this.current.get(agentId);
+    const row = await db.selectFrom('agents').select(['version', 'doc']).where('id', '=', agentId).executeTakeFirst();
     if (row && event.streamVersion <= row.version) return;
     const before: AgentState = row ? (JSON.parse(row.doc) as Agent) : initialAgentState;
     const after = evolveAgent(before, event as unknown as AgentEvent);
     if (!agentExists(after)) return;
     // the stream's version, not a count of the events seen: a rebuild from a partial log stays aligned
     const agent: Agent = { ...after, version: event.streamVersion };
-    this.upsert.run({
-      id: agent.id,
+    const columns = {
       version: agent.version,
       name: agent.name,
       availability: agent.availability,
-      openCalls: agent.openCalls.length,
+      open_calls: agent.openCalls.length,
       capacity: agent.capacity,
-      loadRatio: agentLoadRatio(agent),
-      lastAssignedAt: agent.lastAssignedAt,
+      load_ratio: agentLoadRatio(agent),
+      last_assigned_at: agent.lastAssignedAt ?? null,
       doc: JSON.stringify(agent),
-    });
-    const held = agentExists(before) && before.openCalls.includes(String(event.data.callId));
-    if (event.type === 'AgentCallTaken' && !held) this.taken.run(agentId, event.data.at, event.data.callId, event.data.override ? 1 : 0);
-    if (event.type === 'AgentCallReleased' && held) this.released.run({ agentId, callId: event.data.callId, at: event.data.at });
+    };
+    await db
+      .insertInto('agents')
+      .values({ id: agent.id, ...columns })
+      .onConflict((oc) => oc.column('id').doUpdateSet(columns))
+      .execute();
+    const callId = String(event.data.callId);
+    const held = agentExists(before) && before.openCalls.includes(callId);
+    const at = String(event.data.at);
+    if (event.type === 'AgentCallTaken' && !held) {
+      await db
+        .insertInto('agent_assignments')
+        .values({ agent_id: agentId, taken_at: at, call_id: callId, override: Boolean(event.data.override) })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    if (event.type === 'AgentCallReleased' && held) await released(db, agentId, callId, at);
+  }
+}
+
+/** The open assignment of the call ends: its handling time is from taken to released (never negative). */
+async function released(db: ReadModelDatabase, agentId: string, callId: string, at: string): Promise<void> {
+  const open = db.selectFrom('agent_assignments').where('agent_id', '=', agentId).where('call_id', '=', callId).where('released_at', 'is', null);
+  for (const { taken_at } of await open.select('taken_at').execute()) {
+    await db
+      .updateTable('agent_assignments')
+      .set({ released_at: at, handling_ms: Math.max(0, Date.parse(at) - Date.parse(taken_at)) })
+      .where('agent_id', '=', agentId)
+      .where('taken_at', '=', taken_at)
+      .where('call_id', '=', callId)
+      .execute();
   }
 }

@@ -40,69 +40,54 @@ export interface TeamLoad {
 
 /** Queries over the agents' read model. The team is small (hundreds to thousands): filters on skills and regions run in memory over one scan. */
 export class AgentsStore {
-  private readonly one;
-  private readonly every;
-  private readonly byAvailability;
-  private readonly takenSince;
-  private readonly handledCount;
-  private readonly handledAt;
+  constructor(private readonly db: ReadModelDatabase) {}
 
-  constructor(db: ReadModelDatabase) {
-    this.one = db.prepare<[string], string>('SELECT doc FROM agents WHERE id = ?').pluck();
-    this.every = db.prepare<[], string>('SELECT doc FROM agents ORDER BY name, id').pluck();
-    this.byAvailability = db.prepare<[string], string>('SELECT doc FROM agents WHERE availability = ? ORDER BY name, id').pluck();
-    this.takenSince = db.prepare<[string, string], number>('SELECT count(*) FROM agent_assignments WHERE agent_id = ? AND taken_at >= ?').pluck();
-    this.handledCount = db.prepare<[string], number>('SELECT count(*) FROM agent_assignments WHERE agent_id = ? AND handling_ms IS NOT NULL').pluck();
-    this.handledAt = db
-      .prepare<[string, number], number>('SELECT handling_ms FROM agent_assignments WHERE agent_id = ? AND handling_ms IS NOT NULL ORDER BY handling_ms LIMIT 1 OFFSET ?')
-      .pluck();
-  }
-
-  get(id: string): Agent | undefined {
-    const doc = this.one.get(id);
-    return doc === undefined ? undefined : (JSON.parse(doc) as Agent);
+  async get(id: string): Promise<Agent | undefined> {
+    const row = await this.db.selectFrom('agents').select('doc').where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.doc) as Agent);
   }
 
   /** Every agent, by name. */
-  all(): Agent[] {
-    return this.every.all().map((doc) => JSON.parse(doc) as Agent);
+  async all(): Promise<Agent[]> {
+    return this.docs();
   }
 
   /** Every agent as the routing policy sees it (routeCall's candidates). */
-  candidates(): RoutingCandidate[] {
-    return this.all().map(routingCandidateOf);
+  async candidates(): Promise<RoutingCandidate[]> {
+    return (await this.all()).map(routingCandidateOf);
   }
 
-  list(filter: AgentFilter = {}, now: Date = new Date()): Agent[] {
-    const docs = filter.availability ? this.byAvailability.all(filter.availability) : this.every.all();
+  async list(filter: AgentFilter = {}, now: Date = new Date()): Promise<Agent[]> {
+    const agents = await this.docs(filter.availability ?? undefined);
     const region = filter.region?.trim().toLowerCase();
     const skill = filter.skill ? normaliseCategory(filter.skill) : undefined;
     const language = filter.language?.trim().toLowerCase();
-    return docs
-      .map((doc) => JSON.parse(doc) as Agent)
-      .filter(
-        (agent) =>
-          (!region || agent.regions.includes('*') || agent.regions.includes(region)) &&
-          (!skill || agent.skills.some((s) => normaliseCategory(s.key) === skill)) &&
-          (!language || speaksLanguage(agent.languages, language)) &&
-          (filter.available === undefined || filter.available === null || canTakeCallAt(agent, now) === filter.available),
-      );
+    return agents.filter(
+      (agent) =>
+        (!region || agent.regions.includes('*') || agent.regions.includes(region)) &&
+        (!skill || agent.skills.some((s) => normaliseCategory(s.key) === skill)) &&
+        (!language || speaksLanguage(agent.languages, language)) &&
+        (filter.available === undefined || filter.available === null || canTakeCallAt(agent, now) === filter.available),
+    );
   }
 
   /** Load figures per agent and the team's spread, at `now`. */
-  stats(now: Date = new Date()): TeamLoad {
+  async stats(now: Date = new Date()): Promise<TeamLoad> {
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-    const agents = this.all().map((agent): AgentLoadFigures => ({
-      agentId: agent.id,
-      name: agent.name,
-      availability: agent.availability,
-      absent: isAbsentAt(agent, now),
-      openCalls: agent.openCalls.length,
-      capacity: agent.capacity,
-      loadRatio: agent.openCalls.length / agent.capacity,
-      assignmentsToday: this.takenSince.get(agent.id, dayStart) ?? 0,
-      medianHandlingMs: this.medianHandling(agent.id),
-    }));
+    const agents: AgentLoadFigures[] = [];
+    for (const agent of await this.all()) {
+      agents.push({
+        agentId: agent.id,
+        name: agent.name,
+        availability: agent.availability,
+        absent: isAbsentAt(agent, now),
+        openCalls: agent.openCalls.length,
+        capacity: agent.capacity,
+        loadRatio: agent.openCalls.length / agent.capacity,
+        assignmentsToday: await this.takenSince(agent.id, dayStart),
+        medianHandlingMs: await this.medianHandling(agent.id),
+      });
+    }
     // fairness is about the agents routing balances between: those at work now
     const atWork = agents.filter((a) => a.availability === 'AVAILABLE' && !a.absent);
     const spread = (values: number[]) => (values.length < 2 ? 0 : Math.max(...values) - Math.min(...values));
@@ -114,10 +99,36 @@ export class AgentsStore {
     };
   }
 
+  /** Every agent (or those of one availability), by name. */
+  private async docs(availability?: AgentAvailability): Promise<Agent[]> {
+    let query = this.db.selectFrom('agents').select('doc');
+    if (availability) query = query.where('availability', '=', availability);
+    const rows = await query.orderBy('name').orderBy('id').execute();
+    return rows.map((r) => JSON.parse(r.doc) as Agent);
+  }
+
+  private async takenSince(agentId: string, since: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('agent_assignments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('agent_id', '=', agentId)
+      .where('taken_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
   /** Nearest rank: the value at rank ceil(n / 2) of the ascending handling times. */
-  private medianHandling(agentId: string): number | undefined {
-    const n = this.handledCount.get(agentId) ?? 0;
-    return n === 0 ? undefined : (this.handledAt.get(agentId, Math.ceil(n / 2) - 1) ?? undefined);
+  private async medianHandling(agentId: string): Promise<number | undefined> {
+    const handled = this.db.selectFrom('agent_assignments').where('agent_id', '=', agentId).where('handling_ms', 'is not', null);
+    const { n } = await handled.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (n === 0) return undefined;
+    const row = await handled
+      .select('handling_ms')
+      .orderBy('handling_ms')
+      .limit(1)
+      .offset(Math.ceil(n / 2) - 1)
+      .executeTakeFirst();
+    return row?.handling_ms ?? undefined;
   }
 }
 

@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Projector } from '../projector';
-import { createProjections } from '../projections';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { applyToProjections, createProjections } from '../projections';
+import { ReadModelDatabase } from '../read-model.database';
 import { rebuildReadModels } from '../rebuild-read-models';
 import { CallScenarios } from '../testing/call-scenarios';
+import { readModelTargets } from '../testing/read-model-targets';
 import { PhaseBoardStore } from './phase-board.store';
 
 const step = (key: string, expectedDuration?: string) => ({ key, name: key.toUpperCase(), dependsOn: [], automated: false, expectedDuration });
@@ -43,32 +44,39 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-describe('phase board (read models on real SQLite files)', () => {
+describe.each(readModelTargets())('phase board (read models, $dialect)', (target) => {
   let dir: string;
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let calls: CallScenarios;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phase-board-'));
     store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     calls = new CallScenarios(store);
   });
   afterEach(async () => {
     await store.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function storeTemplates(...templates: ProcessTemplate[]): void {
-    const insert = db.prepare('INSERT INTO process_templates (key, version, title, created_at, doc) VALUES (?, ?, ?, ?, ?)');
-    for (const t of templates) insert.run(t.key, t.version, t.title, NOW.toISOString(), JSON.stringify({ ...t, createdAt: NOW.toISOString(), definedBy: 'test' }));
+  async function storeTemplates(...templates: ProcessTemplate[]): Promise<void> {
+    for (const t of templates) {
+      const doc = JSON.stringify({ ...t, createdAt: NOW.toISOString(), definedBy: 'test' });
+      await db.insertInto('process_templates').values({ key: t.key, version: t.version, title: t.title, created_at: NOW.toISOString(), doc }).execute();
+    }
+  }
+
+  /** Each event in a transaction of its own, as a projector would apply it. */
+  async function apply(events: Awaited<ReturnType<SqliteEventStore['readAll']>>): Promise<void> {
+    const projections = createProjections();
+    for (const event of events) await db.transaction().execute((trx) => applyToProjections(trx, projections, event));
   }
 
   async function projectAll(): Promise<void> {
-    const projections = createProjections(db);
-    for (const event of await store.readAll(0, 100_000)) db.transaction(() => projections.forEach((p) => p.apply(event)))();
+    await apply(await store.readAll(0, 100_000));
   }
 
   /**
@@ -110,9 +118,9 @@ describe('phase board (read models on real SQLite files)', () => {
 
   it('counts calls and steps per phase of the latest version, percentiles of completed visits, and overdue calls by their own version', async () => {
     const { base, visited, x1, x2 } = await scenario();
-    storeTemplates(BOARD_V1, BOARD_V2);
+    await storeTemplates(BOARD_V1, BOARD_V2);
     await projectAll();
-    const board = new PhaseBoardStore(db).board('board', NOW, 3);
+    const board = await new PhaseBoardStore(db).board('board', NOW, 3);
 
     expect(board).toMatchObject({ processKey: 'board', processVersion: 2, asOf: NOW.toISOString() });
     expect(board.phases.map((p) => [p.key, p.name, p.order])).toEqual([['a', 'Alpha v2', 0], ['b', 'Beta', 1], ['c', 'Gamma', 2], ['d', 'Delta', 3]]);
@@ -144,55 +152,56 @@ describe('phase board (read models on real SQLite files)', () => {
     expect(d.longestWaitingSince).toBeUndefined();
 
     // later, x3 is overdue as well (due 2 h after its start), and x4 after its own 3 h
-    const later = new PhaseBoardStore(db).board('board', at(1.25 * HOUR), 50).phases[0];
+    const later = (await new PhaseBoardStore(db).board('board', at(1.25 * HOUR), 50)).phases[0];
     expect(later.overdueCount).toBe(4);
   });
 
   it('without a stored template, shows the phases of the newest call; an unknown process is NOT_FOUND', async () => {
     await scenario();
     await projectAll();
-    const board = new PhaseBoardStore(db).board('board', NOW, 50);
+    const board = await new PhaseBoardStore(db).board('board', NOW, 50);
     expect(board.processVersion).toBeUndefined();
     // the newest call (x3) runs v1
     expect(board.phases.map((p) => [p.key, p.name])).toEqual([['a', 'Alpha'], ['b', 'Beta'], ['c', 'Gamma']]);
     expect(board.phases[0].callsInPhase).toBe(4);
-    expect(() => new PhaseBoardStore(db).board('nothing', NOW, 50)).toThrow(expect.objectContaining({ code: 'NOT_FOUND', field: 'processKey' }));
+    await expect(new PhaseBoardStore(db).board('nothing', NOW, 50)).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND', field: 'processKey' }));
   });
 
-  const tables = () => ({
-    visits: db.prepare('SELECT * FROM phase_visits ORDER BY call_id, phase_key, started_at').all(),
-    counts: db.prepare('SELECT * FROM phase_visit_counts ORDER BY process_key, phase_key').all(),
-    calls: db
-      .prepare('SELECT id, version, category_key, active_phase, phase_started_at, phase_due_at, steps_ready, steps_in_progress, steps_failed, doc FROM service_calls ORDER BY id')
-      .all(),
+  const tables = async () => ({
+    visits: await db.selectFrom('phase_visits').selectAll().orderBy('call_id').orderBy('phase_key').orderBy('started_at').execute(),
+    counts: await db.selectFrom('phase_visit_counts').selectAll().orderBy('process_key').orderBy('phase_key').execute(),
+    calls: await db
+      .selectFrom('service_calls')
+      .select(['id', 'version', 'category_key', 'active_phase', 'phase_started_at', 'phase_due_at', 'steps_ready', 'steps_in_progress', 'steps_failed', 'doc'])
+      .orderBy('id')
+      .execute(),
   });
 
   it('a rebuild from the log gives the same phase visits and phase columns as live projection', async () => {
     const projector = new Projector(db, store);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
     await scenario();
     expect(await projector.waitFor(await store.lastPosition(), 5000)).toBe(true);
     await projector.stop();
-    const live = tables();
+    const live = await tables();
     expect(live.visits).toHaveLength(13);
     expect(live.counts).toEqual([
       { process_key: 'board', phase_key: 'a', visits: 10 },
       { process_key: 'board', phase_key: 'b', visits: 3 },
     ]);
     await rebuildReadModels(db, store, () => undefined, 7);
-    expect(tables()).toEqual(live);
+    expect(await tables()).toEqual(live);
   });
 
   it('redelivered events change nothing (the projector resumes from an older position after a crash)', async () => {
     await scenario();
     await projectAll();
-    const once = tables();
-    const projections = createProjections(db);
+    const once = await tables();
     const events = await store.readAll(0, 100_000);
     // everything again, and a stretch in the middle a third time
-    for (const event of [...events, ...events.slice(40, 90)]) db.transaction(() => projections.forEach((p) => p.apply(event)))();
-    expect(tables()).toEqual(once);
+    await apply([...events, ...events.slice(40, 90)]);
+    expect(await tables()).toEqual(once);
   });
 });

@@ -51,25 +51,6 @@ interface PhaseOutline {
   steps: { expectedDuration?: string }[];
 }
 
-interface LoadRow {
-  phase: string;
-  calls: number;
-  ready: number;
-  inProgress: number;
-  failed: number;
-  since: string | null;
-}
-
-interface OverdueRow {
-  id: string;
-  tracking_code: string;
-  status: ServiceCall['status'];
-  priority: ServiceCall['priority'];
-  assignee: string | null;
-  phase_started_at: string;
-  phase_due_at: string;
-}
-
 /**
  * The managers' phase board of one process. Every figure is read from an index: the load of all phases
  * in one covering scan over the calls in a phase (not all calls), visit counts from their own table,
@@ -77,104 +58,128 @@ interface OverdueRow {
  * phase has new visits), overdue calls as a range of the covering due-time index.
  */
 export class PhaseBoardStore {
-  private readonly latestTemplate;
-  private readonly newestCall;
-  private readonly load;
-  private readonly visitCount;
-  private readonly durationAscending;
-  private readonly durationDescending;
-  private readonly overdueCount;
-  private readonly overdueCalls;
   private readonly percentileCache = new Map<string, { visits: number; medianMs?: number; p90Ms?: number }>();
 
-  constructor(db: ReadModelDatabase) {
-    this.latestTemplate = db.prepare<[string], { version: number; doc: string }>(
-      'SELECT version, doc FROM process_templates WHERE key = ? ORDER BY version DESC LIMIT 1',
-    );
-    this.newestCall = db
-      .prepare<[string], string>('SELECT doc FROM service_calls WHERE process_key = ? ORDER BY opened_at DESC, id DESC LIMIT 1')
-      .pluck();
-    this.load = db.prepare<[string], LoadRow>(
-      `SELECT active_phase AS phase, count(*) AS calls, sum(steps_ready) AS ready, sum(steps_in_progress) AS inProgress,
-              sum(steps_failed) AS failed, min(phase_started_at) AS since
-       FROM service_calls WHERE process_key = ? AND active_phase IS NOT NULL GROUP BY active_phase`,
-    );
-    this.visitCount = db.prepare<[string, string], number>('SELECT visits FROM phase_visit_counts WHERE process_key = ? AND phase_key = ?').pluck();
-    const nth = (order: string) =>
-      db
-        .prepare<[string, string, number], number>(
-          `SELECT duration_ms FROM phase_visits WHERE process_key = ? AND phase_key = ? ORDER BY duration_ms ${order} LIMIT 1 OFFSET ?`,
-        )
-        .pluck();
-    this.durationAscending = nth('ASC');
-    this.durationDescending = nth('DESC');
-    this.overdueCount = db
-      .prepare<[string, string, string], number>('SELECT count(*) FROM service_calls WHERE process_key = ? AND active_phase = ? AND phase_due_at < ?')
-      .pluck();
-    this.overdueCalls = db.prepare<[string, string, string, number], OverdueRow>(
-      `SELECT id, tracking_code, status, priority, assignee, phase_started_at, phase_due_at FROM service_calls
-       WHERE process_key = ? AND active_phase = ? AND phase_due_at < ? ORDER BY phase_due_at, id LIMIT ?`,
-    );
-  }
+  constructor(private readonly db: ReadModelDatabase) {}
 
   /** Throws NOT_FOUND when the process has neither a template nor calls. */
-  board(processKey: string, now: Date, overdueFirst: number): PhaseBoard {
-    const outline = this.outline(processKey);
+  async board(processKey: string, now: Date, overdueFirst: number): Promise<PhaseBoard> {
+    const outline = await this.outline(processKey);
     const asOf = now.toISOString();
-    const load = new Map(this.load.all(processKey).map((row) => [row.phase, row]));
-    const phases = outline.phases.map((phase, order): PhaseBoardPhase => {
-      const row = load.get(phase.key);
-      const visits = this.visitCount.get(processKey, phase.key) ?? 0;
-      const times = this.percentiles(processKey, phase.key, visits);
-      const overdueCount = row ? (this.overdueCount.get(processKey, phase.key, asOf) ?? 0) : 0;
-      const overdue = overdueCount && overdueFirst > 0 ? this.overdueCalls.all(processKey, phase.key, asOf, overdueFirst) : [];
-      return {
-        key: phase.key,
-        name: phase.name,
-        order,
-        callsInPhase: row?.calls ?? 0,
-        stepsReady: row?.ready ?? 0,
-        stepsInProgress: row?.inProgress ?? 0,
-        stepsFailed: row?.failed ?? 0,
-        longestWaitingSince: row?.since ?? undefined,
-        completedVisits: visits,
-        medianMs: times.medianMs,
-        p90Ms: times.p90Ms,
-        expectedMs: expectedPhaseMs(phase.steps),
-        overdueCount,
-        overdueCalls: overdue.map((r) => ({
-          callId: r.id,
-          trackingCode: r.tracking_code,
-          status: r.status,
-          priority: r.priority,
-          assignee: r.assignee ?? undefined,
-          phaseStartedAt: r.phase_started_at,
-          dueAt: r.phase_due_at,
-          overdueMs: now.getTime() - Date.parse(r.phase_due_at),
-        })),
-      };
-    });
+    const load = new Map((await this.load(processKey)).map((row) => [row.phase, row]));
+    const phases = await Promise.all(
+      outline.phases.map(async (phase, order): Promise<PhaseBoardPhase> => {
+        const row = load.get(phase.key);
+        const visits = await this.visitCount(processKey, phase.key);
+        const times = await this.percentiles(processKey, phase.key, visits);
+        const overdueCount = row ? await this.overdueCount(processKey, phase.key, asOf) : 0;
+        const overdue = overdueCount && overdueFirst > 0 ? await this.overdueCalls(processKey, phase.key, asOf, overdueFirst) : [];
+        return {
+          key: phase.key,
+          name: phase.name,
+          order,
+          callsInPhase: row?.calls ?? 0,
+          stepsReady: row?.ready ?? 0,
+          stepsInProgress: row?.inProgress ?? 0,
+          stepsFailed: row?.failed ?? 0,
+          longestWaitingSince: row?.since ?? undefined,
+          completedVisits: visits,
+          medianMs: times.medianMs,
+          p90Ms: times.p90Ms,
+          expectedMs: expectedPhaseMs(phase.steps),
+          overdueCount,
+          overdueCalls: overdue.map((r) => ({
+            callId: r.id,
+            trackingCode: r.tracking_code,
+            status: r.status,
+            priority: r.priority,
+            assignee: r.assignee ?? undefined,
+            phaseStartedAt: r.phase_started_at!,
+            dueAt: r.phase_due_at!,
+            overdueMs: now.getTime() - Date.parse(r.phase_due_at!),
+          })),
+        };
+      }),
+    );
     return { processKey, processVersion: outline.version, asOf, phases };
   }
 
   /** The phases of the latest template version; without a stored template, those of the newest call. */
-  private outline(processKey: string): { version?: number; phases: PhaseOutline[] } {
-    const template = this.latestTemplate.get(processKey);
+  private async outline(processKey: string): Promise<{ version?: number; phases: PhaseOutline[] }> {
+    const template = await this.db
+      .selectFrom('process_templates')
+      .select(['version', 'doc'])
+      .where('key', '=', processKey)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (template) return { version: template.version, phases: (JSON.parse(template.doc) as { phases: PhaseOutline[] }).phases };
-    const doc = this.newestCall.get(processKey);
-    if (doc) return { phases: (JSON.parse(doc) as ServiceCall).phases };
+    const call = await this.db
+      .selectFrom('service_calls')
+      .select('doc')
+      .where('process_key', '=', processKey)
+      .orderBy('opened_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (call) return { phases: (JSON.parse(call.doc) as ServiceCall).phases };
     throw new NotFoundError(`no process template "${processKey}" and no calls that run it`, 'processKey');
+  }
+
+  /** The load of every phase of the process: one covering scan over the calls in a phase. */
+  private load(processKey: string) {
+    return this.db
+      .selectFrom('service_calls')
+      .select((eb) => [
+        eb.ref('active_phase').$notNull().as('phase'),
+        eb.fn.countAll<number>().as('calls'),
+        eb.fn.sum<number>('steps_ready').as('ready'),
+        eb.fn.sum<number>('steps_in_progress').as('inProgress'),
+        eb.fn.sum<number>('steps_failed').as('failed'),
+        eb.fn.min('phase_started_at').as('since'),
+      ])
+      .where('process_key', '=', processKey)
+      .where('active_phase', 'is not', null)
+      .groupBy('active_phase')
+      .execute();
+  }
+
+  private async visitCount(processKey: string, phaseKey: string): Promise<number> {
+    const row = await this.db.selectFrom('phase_visit_counts').select('visits').where('process_key', '=', processKey).where('phase_key', '=', phaseKey).executeTakeFirst();
+    return row?.visits ?? 0;
+  }
+
+  private overdue(processKey: string, phaseKey: string, asOf: string) {
+    return this.db.selectFrom('service_calls').where('process_key', '=', processKey).where('active_phase', '=', phaseKey).where('phase_due_at', '<', asOf);
+  }
+
+  private async overdueCount(processKey: string, phaseKey: string, asOf: string): Promise<number> {
+    const row = await this.overdue(processKey, phaseKey, asOf).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  private overdueCalls(processKey: string, phaseKey: string, asOf: string, limit: number) {
+    return this.overdue(processKey, phaseKey, asOf)
+      .select(['id', 'tracking_code', 'status', 'priority', 'assignee', 'phase_started_at', 'phase_due_at'])
+      .orderBy('phase_due_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
   }
 
   /**
    * Median and 90th percentile of a phase's visits. Visits are only ever added, so the figures change
    * only when the count does: they are computed again only then (a rebuild runs with the API stopped).
    */
-  private percentiles(processKey: string, phaseKey: string, visits: number): { medianMs?: number; p90Ms?: number } {
+  private async percentiles(processKey: string, phaseKey: string, visits: number): Promise<{ medianMs?: number; p90Ms?: number }> {
     const key = `${processKey}\u0000${phaseKey}`;
     const cached = this.percentileCache.get(key);
     if (cached?.visits === visits) return cached;
-    const computed = { visits, medianMs: this.percentile(processKey, phaseKey, visits, 50), p90Ms: this.percentile(processKey, phaseKey, visits, 90) };
+    const computed = {
+      visits,
+      medianMs: await this.percentile(processKey, phaseKey, visits, 50),
+      p90Ms: await this.percentile(processKey, phaseKey, visits, 90),
+    };
     this.percentileCache.set(key, computed);
     return computed;
   }
@@ -183,11 +188,19 @@ export class PhaseBoardStore {
    * Nearest-rank percentile (the value at rank ceil(p/100 * n) of the ascending durations), read by
    * walking the visit index from whichever end is nearer to that rank.
    */
-  private percentile(processKey: string, phaseKey: string, visits: number, p: number): number | undefined {
+  private async percentile(processKey: string, phaseKey: string, visits: number, p: number): Promise<number | undefined> {
     if (visits === 0) return undefined;
     const rank = Math.max(1, Math.ceil((p * visits) / 100)); // integer arithmetic: 90 * 70 / 100 is exactly 63
-    return rank - 1 <= visits - rank
-      ? this.durationAscending.get(processKey, phaseKey, rank - 1)
-      : this.durationDescending.get(processKey, phaseKey, visits - rank);
+    const ascending = rank - 1 <= visits - rank;
+    const row = await this.db
+      .selectFrom('phase_visits')
+      .select('duration_ms')
+      .where('process_key', '=', processKey)
+      .where('phase_key', '=', phaseKey)
+      .orderBy('duration_ms', ascending ? 'asc' : 'desc')
+      .limit(1)
+      .offset(ascending ? rank - 1 : visits - rank)
+      .executeTakeFirst();
+    return row?.duration_ms;
   }
 }

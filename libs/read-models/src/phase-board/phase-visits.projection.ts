@@ -13,35 +13,31 @@ import { ReadModelDatabase } from '../read-model.database';
  * `phase_started_at` is when the phase being completed started.
  */
 export class PhaseVisitsProjection implements Projection {
-  readonly tables = ['phase_visits', 'phase_visit_counts'];
-  private readonly current;
-  private readonly insert;
-  private readonly count;
+  readonly tables = ['phase_visits', 'phase_visit_counts'] as const;
 
-  constructor(db: ReadModelDatabase) {
-    this.current = db.prepare<[string], { version: number; process_key: string; active_phase: string | null; phase_started_at: string | null }>(
-      'SELECT version, process_key, active_phase, phase_started_at FROM service_calls WHERE id = ?',
-    );
-    this.insert = db.prepare(
-      `INSERT OR IGNORE INTO phase_visits (call_id, phase_key, started_at, process_key, completed_at, duration_ms)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    this.count = db.prepare(
-      `INSERT INTO phase_visit_counts (process_key, phase_key, visits) VALUES (?, ?, 1)
-       ON CONFLICT (process_key, phase_key) DO UPDATE SET visits = visits + 1`,
-    );
-  }
-
-  apply(event: RecordedEvent): void {
+  async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<void> {
     if (event.type !== 'PhaseCompleted') return;
     const callId = callIdOfStream(event.streamId);
     if (!callId) return;
-    const call = this.current.get(callId);
+    const call = await db
+      .selectFrom('service_calls')
+      .select(['version', 'process_key', 'active_phase', 'phase_started_at'])
+      .where('id', '=', callId)
+      .executeTakeFirst();
     if (!call || event.streamVersion !== call.version + 1) return;
     const { phaseKey, at } = event.data as { phaseKey: string; at: string };
     if (call.active_phase !== phaseKey || !call.phase_started_at) return;
     const durationMs = Math.max(0, Date.parse(at) - Date.parse(call.phase_started_at));
-    const inserted = this.insert.run(callId, phaseKey, call.phase_started_at, call.process_key, at, durationMs).changes > 0;
-    if (inserted) this.count.run(call.process_key, phaseKey);
+    const inserted = await db
+      .insertInto('phase_visits')
+      .values({ call_id: callId, phase_key: phaseKey, started_at: call.phase_started_at, process_key: call.process_key, completed_at: at, duration_ms: durationMs })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (!inserted.numInsertedOrUpdatedRows) return;
+    await db
+      .insertInto('phase_visit_counts')
+      .values({ process_key: call.process_key, phase_key: phaseKey, visits: 1 })
+      .onConflict((oc) => oc.columns(['process_key', 'phase_key']).doUpdateSet({ visits: (eb) => eb('phase_visit_counts.visits', '+', 1) }))
+      .execute();
   }
 }

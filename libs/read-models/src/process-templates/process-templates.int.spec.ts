@@ -11,8 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Projector } from '../projector';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { applyToProjections } from '../projections';
+import { ReadModelDatabase } from '../read-model.database';
 import { rebuildReadModels } from '../rebuild-read-models';
+import { readModelTargets } from '../testing/read-model-targets';
 import { ProcessTemplatesProjection } from './process-templates.projection';
 import { ProcessTemplatesStore } from './process-templates.store';
 
@@ -24,7 +26,7 @@ const template = (key: string, title: string): ProcessTemplateInput => ({
   phases: [{ key: 'work', name: 'Work', steps: [{ key: `${key}-do`, name: 'Do it' }] }],
 });
 
-describe('process templates read model on real SQLite files', () => {
+describe.each(readModelTargets())('process templates read model ($dialect)', (target) => {
   let dir: string;
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
@@ -34,12 +36,12 @@ describe('process templates read model on real SQLite files', () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'template-read-model-'));
     events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     templates = new ProcessTemplatesStore(db);
   });
   afterEach(async () => {
     await events.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,31 +65,31 @@ describe('process templates read model on real SQLite files', () => {
 
   it('answers latest, byVersion, allLatest, versions and categoryMappings', async () => {
     const projector = new Projector(db, events);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
     expect(await projector.waitFor(await history(), 2000)).toBe(true);
     await projector.stop();
 
-    expect(templates.latest('device-repair')).toMatchObject({ key: 'device-repair', version: 3, title: 'Repair v3', definedBy: 'apikey:boss', createdAt: '2026-01-08T00:00:00.000Z' });
-    expect(templates.byVersion('device-repair', 1)).toMatchObject({ version: 1, title: 'Repair v1', phases: [{ key: 'work', steps: [{ key: 'device-repair-do', dependsOn: [], automated: false }] }] });
-    expect(templates.byVersion('device-repair', 4)).toBeUndefined();
-    expect(templates.latest('nope')).toBeUndefined();
-    expect(templates.allLatest().map((t) => [t.key, t.version])).toEqual([
+    expect(await templates.latest('device-repair')).toMatchObject({ key: 'device-repair', version: 3, title: 'Repair v3', definedBy: 'apikey:boss', createdAt: '2026-01-08T00:00:00.000Z' });
+    expect(await templates.byVersion('device-repair', 1)).toMatchObject({ version: 1, title: 'Repair v1', phases: [{ key: 'work', steps: [{ key: 'device-repair-do', dependsOn: [], automated: false }] }] });
+    expect(await templates.byVersion('device-repair', 4)).toBeUndefined();
+    expect(await templates.latest('nope')).toBeUndefined();
+    expect((await templates.allLatest()).map((t) => [t.key, t.version])).toEqual([
       ['billing', 1],
       ['device-repair', 3],
       ['standard-complaint', 1],
     ]);
     const { version: _v, ...builtIn } = STANDARD_COMPLAINT;
-    expect(templates.latest('standard-complaint')).toEqual({ ...builtIn, version: 1, definedBy: 'system', createdAt: '2026-01-01T00:00:00.000Z' });
-    expect(templates.versions('device-repair').map((t) => t.title)).toEqual(['Repair v1', 'Repair v2', 'Repair v3']);
-    expect(templates.versions('nope')).toEqual([]);
-    expect(templates.categoryMappings()).toEqual([
+    expect(await templates.latest('standard-complaint')).toEqual({ ...builtIn, version: 1, definedBy: 'system', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect((await templates.versions('device-repair')).map((t) => t.title)).toEqual(['Repair v1', 'Repair v2', 'Repair v3']);
+    expect(await templates.versions('nope')).toEqual([]);
+    expect(await templates.categoryMappings()).toEqual([
       { category: 'invoices', processKey: 'billing', updatedAt: '2026-01-07T00:00:00.000Z' },
       { category: 'repairs', processKey: 'device-repair', updatedAt: '2026-01-05T00:00:00.000Z' },
     ]);
     // the columns the phase board reads
-    expect(db.prepare("SELECT key, version, title, created_at FROM process_templates WHERE key = 'device-repair' ORDER BY version DESC LIMIT 1").get()).toEqual({
+    expect(await db.selectFrom('process_templates').select(['key', 'version', 'title', 'created_at']).where('key', '=', 'device-repair').orderBy('version', 'desc').limit(1).executeTakeFirst()).toEqual({
       key: 'device-repair',
       version: 3,
       title: 'Repair v3',
@@ -95,30 +97,37 @@ describe('process templates read model on real SQLite files', () => {
     });
   });
 
+  const rows = async () => [
+    await db.selectFrom('process_templates').selectAll().orderBy('key').orderBy('version').execute(),
+    await db.selectFrom('category_processes').selectAll().orderBy('category').execute(),
+  ];
+
   it('redelivered events change nothing', async () => {
     await history();
-    const projection = new ProcessTemplatesProjection(db);
+    const projection = [new ProcessTemplatesProjection()];
     const all = await events.readAll(0, 1000);
-    const snapshot = () => [db.prepare('SELECT * FROM process_templates ORDER BY key, version').all(), db.prepare('SELECT * FROM category_processes ORDER BY category').all()];
-    db.transaction(() => all.forEach((e) => projection.apply(e)))();
-    const once = snapshot();
-    db.transaction(() => all.forEach((e) => projection.apply(e)))();
-    expect(snapshot()).toEqual(once);
+    const apply = (batch: typeof all) =>
+      db.transaction().execute(async (trx) => {
+        for (const e of batch) await applyToProjections(trx, projection, e);
+      });
+    await apply(all);
+    const once = await rows();
+    await apply(all);
+    expect(await rows()).toEqual(once);
     // a redelivery after a crash starts somewhere in the middle and runs to the end again
-    db.transaction(() => all.slice(3).forEach((e) => projection.apply(e)))();
-    expect(snapshot()).toEqual(once);
-    expect(templates.versions('device-repair')).toHaveLength(3);
+    await apply(all.slice(3));
+    expect(await rows()).toEqual(once);
+    expect(await templates.versions('device-repair')).toHaveLength(3);
   });
 
   it('a rebuild from the log gives the same rows as live projection', async () => {
     const projector = new Projector(db, events);
-    projector.start(() => undefined);
+    await projector.start(() => undefined);
     expect(await projector.waitFor(await history(), 2000)).toBe(true);
     await projector.stop();
-    const rows = () => [db.prepare('SELECT * FROM process_templates ORDER BY key, version').all(), db.prepare('SELECT * FROM category_processes ORDER BY category').all()];
-    const live = rows();
+    const live = await rows();
     expect(live[0]).toHaveLength(5);
     await rebuildReadModels(db, events, () => undefined);
-    expect(rows()).toEqual(live);
+    expect(await rows()).toEqual(live);
   });
 });

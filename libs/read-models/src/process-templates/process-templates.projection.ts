@@ -9,26 +9,25 @@ import { ReadModelDatabase } from '../read-model.database';
  * changes nothing; a redelivered mapping writes what the row already holds.
  */
 export class ProcessTemplatesProjection implements Projection {
-  readonly tables = ['process_templates', 'category_processes'];
-  private readonly insertTemplate;
-  private readonly upsertMapping;
+  readonly tables = ['process_templates', 'category_processes'] as const;
 
-  constructor(db: ReadModelDatabase) {
-    this.insertTemplate = db.prepare(
-      'INSERT INTO process_templates (key, version, title, created_at, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key, version) DO NOTHING',
-    );
-    this.upsertMapping = db.prepare(`
-      INSERT INTO category_processes (category, process_key, updated_at) VALUES (?, ?, ?)
-      ON CONFLICT (category) DO UPDATE SET process_key = excluded.process_key, updated_at = excluded.updated_at`);
-  }
-
-  apply(event: RecordedEvent): void {
+  async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<void> {
     if (event.type === 'ProcessTemplateDefined') {
-      const template = processTemplateOf(event.data as ProcessTemplateDefined['data']);
-      this.insertTemplate.run(template.key, template.version, template.title, template.createdAt, JSON.stringify(template));
+      const data = event.data as ProcessTemplateDefined['data'];
+      const template = processTemplateOf(data);
+      await db
+        .insertInto('process_templates')
+        .values({ key: template.key, version: template.version, title: template.title, created_at: data.at, doc: JSON.stringify(template) })
+        .onConflict((oc) => oc.columns(['key', 'version']).doNothing())
+        .execute();
     } else if (event.type === 'CategoryProcessSet') {
       const { category, processKey, at } = event.data as CategoryProcessSet['data'];
-      this.upsertMapping.run(normaliseCategory(category), processKey, at);
+      const mapping = { process_key: processKey, updated_at: at };
+      await db
+        .insertInto('category_processes')
+        .values({ category: normaliseCategory(category), ...mapping })
+        .onConflict((oc) => oc.column('category').doUpdateSet(mapping))
+        .execute();
     }
   }
 }

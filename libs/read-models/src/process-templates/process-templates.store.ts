@@ -10,47 +10,41 @@ export interface CategoryProcess {
 
 /** Queries over the process templates' read model. Templates come back with createdAt and definedBy. */
 export class ProcessTemplatesStore {
-  private readonly statements;
+  constructor(private readonly db: ReadModelDatabase) {}
 
-  constructor(db: ReadModelDatabase) {
-    this.statements = {
-      latest: db.prepare<[string], string>('SELECT doc FROM process_templates WHERE key = ? ORDER BY version DESC LIMIT 1').pluck(),
-      byVersion: db.prepare<[string, number], string>('SELECT doc FROM process_templates WHERE key = ? AND version = ?').pluck(),
-      // the primary key (key, version) serves both the grouping and the max: one pass over the index
-      allLatest: db
-        .prepare<[], string>(
-          `SELECT t.doc FROM process_templates t
-           JOIN (SELECT key, max(version) AS version FROM process_templates GROUP BY key) newest USING (key, version)
-           ORDER BY t.key`,
-        )
-        .pluck(),
-      versions: db.prepare<[string], string>('SELECT doc FROM process_templates WHERE key = ? ORDER BY version').pluck(),
-      categoryMappings: db.prepare<[], { category: string; processKey: string; updatedAt: string }>(
-        'SELECT category, process_key AS processKey, updated_at AS updatedAt FROM category_processes ORDER BY category',
-      ),
-    };
+  async latest(key: string): Promise<ProcessTemplate | undefined> {
+    const row = await this.db.selectFrom('process_templates').select('doc').where('key', '=', key).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return parse(row?.doc);
   }
 
-  latest(key: string): ProcessTemplate | undefined {
-    return parse(this.statements.latest.get(key));
-  }
-
-  byVersion(key: string, version: number): ProcessTemplate | undefined {
-    return parse(this.statements.byVersion.get(key, version));
+  async byVersion(key: string, version: number): Promise<ProcessTemplate | undefined> {
+    const row = await this.db.selectFrom('process_templates').select('doc').where('key', '=', key).where('version', '=', version).executeTakeFirst();
+    return parse(row?.doc);
   }
 
   /** The latest version of every template, by key. */
-  allLatest(): ProcessTemplate[] {
-    return this.statements.allLatest.all().map((doc) => JSON.parse(doc) as ProcessTemplate);
+  async allLatest(): Promise<ProcessTemplate[]> {
+    // the primary key (key, version) serves both the grouping and the max: one pass over the index
+    const rows = await this.db
+      .selectFrom('process_templates as t')
+      .innerJoin(
+        (eb) => eb.selectFrom('process_templates').select((e) => ['key', e.fn.max('version').as('version')]).groupBy('key').as('newest'),
+        (join) => join.onRef('newest.key', '=', 't.key').onRef('newest.version', '=', 't.version'),
+      )
+      .select('t.doc')
+      .orderBy('t.key')
+      .execute();
+    return rows.map((r) => JSON.parse(r.doc) as ProcessTemplate);
   }
 
   /** Every version of one template, oldest first ([] for an unknown key). */
-  versions(key: string): ProcessTemplate[] {
-    return this.statements.versions.all(key).map((doc) => JSON.parse(doc) as ProcessTemplate);
+  async versions(key: string): Promise<ProcessTemplate[]> {
+    const rows = await this.db.selectFrom('process_templates').select('doc').where('key', '=', key).orderBy('version').execute();
+    return rows.map((r) => JSON.parse(r.doc) as ProcessTemplate);
   }
 
-  categoryMappings(): CategoryProcess[] {
-    return this.statements.categoryMappings.all();
+  categoryMappings(): Promise<CategoryProcess[]> {
+    return this.db.selectFrom('category_processes').select(['category', 'process_key as processKey', 'updated_at as updatedAt']).orderBy('category').execute();
   }
 }
 

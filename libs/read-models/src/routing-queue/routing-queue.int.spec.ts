@@ -6,8 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createProjections } from '../projections';
 import { Projector } from '../projector';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { ReadModelDatabase } from '../read-model.database';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { readModelTargets } from '../testing/read-model-targets';
 import { RoutingQueueStore } from './routing-queue.store';
 import { waitingCallOf } from './routing-queue.projection';
 
@@ -18,7 +19,7 @@ const T0 = new Date('2026-03-02T08:00:00.000Z');
 const t = minutesFrom(T0);
 const PERSON = { actor: 'apikey:manager' };
 
-describe('routing queue read model on real SQLite files', () => {
+describe.each(readModelTargets())('routing queue read model ($dialect)', (target) => {
   let dir: string;
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
@@ -28,22 +29,22 @@ describe('routing queue read model on real SQLite files', () => {
   let projector: Projector;
   let seq = 0;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'routing-queue-'));
     events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     processor = new ServiceCallCommandProcessor(events);
     scenarios = new CallScenarios(events);
     queue = new RoutingQueueStore(db);
     projector = new Projector(db, events);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
   });
   afterEach(async () => {
     await projector.stop();
     await events.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -58,7 +59,7 @@ describe('routing queue read model on real SQLite files', () => {
   const assign = (callId: string, at: Date, agentId = 'anna') =>
     run(callId, at, { type: 'AssignServiceCall', data: { agentId, trigger: 'QUEUE', reasons: ['load:0/3'] } }, WORKFLOW_ACTOR);
   const settled = async () => expect(await projector.waitFor(await events.lastPosition(), 5000)).toBe(true);
-  const ids = () => queue.waiting().map((w) => w.callId);
+  const ids = async () => (await queue.waiting()).map((w) => w.callId);
 
   it('serves the soonest SLA due time first (calls of old policies too), then the oldest, then by queue time and id', async () => {
     const slow = await open(t(0), SLOW); // due 08:00 later
@@ -79,11 +80,11 @@ describe('routing queue read model on real SQLite files', () => {
     const notQueued = await open(t(1), FAST);
     await settled();
 
-    expect(ids()).toEqual([legacy, older, fast, tieC, tieA, tieB, slow]);
-    expect(ids()).not.toContain(notQueued);
-    expect(queue.count()).toBe(7);
-    expect(queue.waiting(2).map((w) => w.callId)).toEqual([legacy, older]);
-    expect(queue.waiting()[1]).toEqual({
+    expect(await ids()).toEqual([legacy, older, fast, tieC, tieA, tieB, slow]);
+    expect(await ids()).not.toContain(notQueued);
+    expect(await queue.count()).toBe(7);
+    expect((await queue.waiting(2)).map((w) => w.callId)).toEqual([legacy, older]);
+    expect((await queue.waiting())[1]).toEqual({
       callId: older,
       trackingCode: expect.stringMatching(/^TRK-Q-/) as unknown,
       dueAt: t(80).toISOString(),
@@ -102,12 +103,12 @@ describe('routing queue read model on real SQLite files', () => {
     await enqueue(a, t(11));
     await enqueue(b, t(11));
     await settled();
-    expect(ids()).toEqual([a, b]);
+    expect(await ids()).toEqual([a, b]);
     // someone answers a (a CUSTOMER_MEETING note is a first response): its next due time is the resolution at 04:00
     await run(a, t(12), { type: 'AddNote', data: { kind: 'CUSTOMER_MEETING', text: 'called the customer' } });
     await settled();
-    expect(ids()).toEqual([b, a]);
-    expect(queue.waiting()[1]).toMatchObject({ callId: a, dueAt: t(240).toISOString(), version: 3 });
+    expect(await ids()).toEqual([b, a]);
+    expect((await queue.waiting())[1]).toMatchObject({ callId: a, dueAt: t(240).toISOString(), version: 3 });
   });
 
   it('shows a callback request, and drops the call once it has an agent or is finished', async () => {
@@ -117,22 +118,22 @@ describe('routing queue read model on real SQLite files', () => {
     for (const id of [assigned, resolved, waiting]) await enqueue(id, t(3));
     await run(waiting, t(4), { type: 'RequestCallback', data: { phone: '+49 30 1234567', windowFrom: t(60).toISOString(), windowTo: t(120).toISOString() } });
     await settled();
-    expect(ids()).toEqual([assigned, resolved, waiting]);
-    expect(queue.waiting()[2].callback).toEqual({ phone: '+49 30 1234567', windowFrom: t(60).toISOString(), windowTo: t(120).toISOString() });
+    expect(await ids()).toEqual([assigned, resolved, waiting]);
+    expect((await queue.waiting())[2].callback).toEqual({ phone: '+49 30 1234567', windowFrom: t(60).toISOString(), windowTo: t(120).toISOString() });
 
     await assign(assigned, t(5));
     await scenarios.finish(resolved, t(6));
     await settled();
-    expect(ids()).toEqual([waiting]);
-    expect(queue.count()).toBe(1);
+    expect(await ids()).toEqual([waiting]);
+    expect(await queue.count()).toBe(1);
 
     // taken off again and queued again: back in the queue, at its place
     await run(assigned, t(7), { type: 'UnassignServiceCall', data: { trigger: 'REROUTE', reason: 'wrong team', expectedAgentId: 'anna' } });
     await settled();
-    expect(ids()).toEqual([waiting]); // unassigned is not queued: routing runs first
+    expect(await ids()).toEqual([waiting]); // unassigned is not queued: routing runs first
     await enqueue(assigned, t(8));
     await settled();
-    expect(ids()).toEqual([assigned, waiting]);
+    expect(await ids()).toEqual([assigned, waiting]);
   });
 
   it('agrees with a rebuild from the log, and with waitingCallOf of each call', async () => {
@@ -141,25 +142,25 @@ describe('routing queue read model on real SQLite files', () => {
     for (const [i, id] of calls.entries()) if (i % 5 !== 4) await enqueue(id, t(10 + (i % 3)));
     await assign(calls[0], t(20));
     await settled();
-    const live = queue.waiting();
+    const live = await queue.waiting();
     expect(live).toHaveLength(9);
     for (const w of live) expect(w).toEqual(waitingCallOf(await scenarios.call(w.callId), t(20)));
 
     // a projector from scratch over the same log gives the same queue
-    const db2 = openReadModelDatabase(path.join(dir, 'rebuilt.sqlite'));
+    const db2 = await target.open();
     const again = new Projector(db2, events);
-    again.start((e) => {
+    await again.start((e) => {
       throw e;
     });
     expect(await again.waitFor(await events.lastPosition(), 5000)).toBe(true);
     await again.stop();
-    expect(new RoutingQueueStore(db2).waiting()).toEqual(live);
-    db2.close();
-    expect(createProjections(db).some((p) => p.tables.includes('routing_queue'))).toBe(true);
+    expect(await new RoutingQueueStore(db2).waiting()).toEqual(live);
+    await target.close(db2);
+    expect(createProjections().some((p) => p.tables.includes('routing_queue'))).toBe(true);
   });
 
-  it('is one walk of the serving-order index, without sorting', () => {
-    const plan = queue.plan().join('\n');
+  it('is one walk of the serving-order index, without sorting', async () => {
+    const plan = (await queue.plan()).join('\n');
     expect(plan).toMatch(/USING INDEX routing_queue_order/);
     expect(plan).not.toMatch(/TEMP B-TREE/);
   });

@@ -25,47 +25,36 @@ export const NO_DUE_TIME = '9999-12-31T23:59:59.999Z';
  * it), so a call that never waited costs one primary-key probe per event.
  */
 export class RoutingQueueProjection implements Projection {
-  readonly tables = ['routing_queue'];
-  private readonly queued;
-  private readonly call;
-  private readonly upsert;
-  private readonly remove;
+  readonly tables = ['routing_queue'] as const;
 
-  constructor(db: ReadModelDatabase) {
-    this.queued = db.prepare<[string], number>('SELECT version FROM routing_queue WHERE call_id = ?').pluck();
-    this.call = db.prepare<[string], string>('SELECT doc FROM service_calls WHERE id = ?').pluck();
-    this.upsert = db.prepare(`
-      INSERT INTO routing_queue (call_id, due_at, received_at, queued_at, version, doc)
-      VALUES (@callId, @dueAt, @receivedAt, @queuedAt, @version, @doc)
-      ON CONFLICT(call_id) DO UPDATE SET due_at = excluded.due_at, received_at = excluded.received_at,
-        queued_at = excluded.queued_at, version = excluded.version, doc = excluded.doc`);
-    this.remove = db.prepare<[string]>('DELETE FROM routing_queue WHERE call_id = ?');
-  }
-
-  apply(event: RecordedEvent): void {
+  async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<void> {
     const callId = callIdOfStream(event.streamId);
     if (!callId) return;
-    const storedVersion = this.queued.get(callId);
-    if (event.type !== 'CallQueued' && storedVersion === undefined) return;
-    if (storedVersion !== undefined && storedVersion >= event.streamVersion) return; // delivered again
-    const doc = this.call.get(callId);
-    if (!doc) return;
-    const call = JSON.parse(doc) as ServiceCall;
+    const queued = await db.selectFrom('routing_queue').select('version').where('call_id', '=', callId).executeTakeFirst();
+    if (event.type !== 'CallQueued' && queued === undefined) return;
+    if (queued !== undefined && queued.version >= event.streamVersion) return; // delivered again
+    const row = await db.selectFrom('service_calls').select('doc').where('id', '=', callId).executeTakeFirst();
+    if (!row) return;
+    const call = JSON.parse(row.doc) as ServiceCall;
     if (call.version !== event.streamVersion) return; // the summaries are elsewhere (a redelivery): they decide
     const at = new Date(typeof (event.data as { at?: unknown }).at === 'string' ? (event.data as { at: string }).at : event.recordedAt);
     const waiting = waitingCallOf(call, at);
     if (!waiting) {
-      this.remove.run(callId);
+      await db.deleteFrom('routing_queue').where('call_id', '=', callId).execute();
       return;
     }
-    this.upsert.run({
-      callId,
-      dueAt: waiting.dueAt ?? NO_DUE_TIME,
-      receivedAt: waiting.receivedAt,
-      queuedAt: waiting.queuedAt,
+    const columns = {
+      due_at: waiting.dueAt ?? NO_DUE_TIME,
+      received_at: waiting.receivedAt,
+      queued_at: waiting.queuedAt,
       version: waiting.version,
       doc: JSON.stringify(waiting),
-    });
+    };
+    await db
+      .insertInto('routing_queue')
+      .values({ call_id: callId, ...columns })
+      .onConflict((oc) => oc.column('call_id').doUpdateSet(columns))
+      .execute();
   }
 }
 

@@ -1,33 +1,38 @@
 import { ReadModelDatabase } from '../read-model.database';
+import { queryPlan, throughIndex } from '../read-model.sql';
 import { WaitingCall } from './routing-queue.projection';
 
 /** The most `waiting` returns at once. */
 export const MAX_ROUTING_QUEUE = 1000;
 
-const WAITING_SQL = `SELECT doc FROM routing_queue INDEXED BY routing_queue_order ORDER BY due_at, received_at, queued_at, call_id LIMIT ?`;
-
 /** The calls waiting for an agent, in the order they are to be served (see RoutingQueueProjection). */
 export class RoutingQueueStore {
-  private readonly waitingStatement;
-  private readonly countStatement;
+  constructor(private readonly db: ReadModelDatabase) {}
 
-  constructor(private readonly db: ReadModelDatabase) {
-    this.waitingStatement = db.prepare<[number], string>(WAITING_SQL).pluck();
-    this.countStatement = db.prepare<[], number>('SELECT count(*) FROM routing_queue').pluck();
-  }
-
-  waiting(limit = MAX_ROUTING_QUEUE): WaitingCall[] {
+  async waiting(limit = MAX_ROUTING_QUEUE): Promise<WaitingCall[]> {
     const n = Math.max(0, Math.min(Math.trunc(limit), MAX_ROUTING_QUEUE));
-    return this.waitingStatement.all(n).map((doc) => JSON.parse(doc) as WaitingCall);
+    const rows = await this.waitingQuery(n).execute();
+    return rows.map((r) => JSON.parse(r.doc) as WaitingCall);
   }
 
-  count(): number {
-    return this.countStatement.get() as number;
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('routing_queue').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return row.n;
   }
 
-  /** SQLite's plan for `waiting` (EXPLAIN QUERY PLAN details), for tests. */
-  plan(): string[] {
-    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${WAITING_SQL}`).all(10) as { detail: string }[];
-    return rows.map((r) => r.detail);
+  /** The database's plan for `waiting` (see queryPlan), for tests. */
+  plan(): Promise<string[]> {
+    return queryPlan(this.db, this.waitingQuery(10));
+  }
+
+  private waitingQuery(limit: number) {
+    return this.db
+      .selectFrom(throughIndex(this.db, 'routing_queue', 'routing_queue_order'))
+      .select('doc')
+      .orderBy('due_at')
+      .orderBy('received_at')
+      .orderBy('queued_at')
+      .orderBy('call_id')
+      .limit(limit);
   }
 }

@@ -3,9 +3,10 @@ import { SqliteEventStore } from '@app/event-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createProjections } from '../projections';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { applyToProjections, createProjections } from '../projections';
+import { ReadModelDatabase } from '../read-model.database';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { readModelTargets } from '../testing/read-model-targets';
 import { ServiceCallFilter, ServiceCallSummariesStore } from './service-call-summaries.store';
 
 /** A second process that shares the phase key `intake` with the standard complaint. */
@@ -22,7 +23,7 @@ const FIELD_REPAIR: ProcessTemplate = {
   ],
 };
 
-describe('serviceCalls filters and paging (read model on real SQLite files)', () => {
+describe.each(readModelTargets())('serviceCalls filters and paging (read model, $dialect)', (target) => {
   let dir: string;
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
@@ -30,30 +31,30 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
   let summaries: ServiceCallSummariesStore;
   const t = minutesFrom(new Date('2026-01-05T08:00:00.000Z'));
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'call-filters-'));
     store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     calls = new CallScenarios(store);
     summaries = new ServiceCallSummariesStore(db);
   });
   afterEach(async () => {
     await store.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   let projected = 0;
   async function project(): Promise<void> {
-    const projections = createProjections(db);
+    const projections = createProjections();
     for (const event of await store.readAll(projected, 100_000)) {
-      db.transaction(() => projections.forEach((p) => p.apply(event)))();
+      await db.transaction().execute((trx) => applyToProjections(trx, projections, event));
       projected = event.position;
     }
   }
   beforeEach(() => (projected = 0));
 
-  const ids = (filter: Omit<ServiceCallFilter, 'first'>) => summaries.page({ first: 200, ...filter }).nodes.map((c) => c.id);
+  const ids = async (filter: Omit<ServiceCallFilter, 'first'>) => (await summaries.page({ first: 200, ...filter })).nodes.map((c) => c.id);
 
   it('each filter selects exactly its calls, newest first, and every filtered page is one index range scan', async () => {
     const c: string[] = [];
@@ -77,10 +78,10 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
     await calls.start(c[7], t(8), 'record-complaint'); // IN_PROGRESS, still in intake
     await project();
     // calls get assignees with routing (a later issue); until then the column is set directly
-    db.prepare("UPDATE service_calls SET assignee = 'agent-7' WHERE id IN (?, ?)").run(c[1], c[4]);
-    db.prepare("UPDATE service_calls SET assignee = 'agent-9' WHERE id = ?").run(c[2]);
+    await db.updateTable('service_calls').set({ assignee: 'agent-7' }).where('id', 'in', [c[1], c[4]]).execute();
+    await db.updateTable('service_calls').set({ assignee: 'agent-9' }).where('id', '=', c[2]).execute();
 
-    const all = ids({});
+    const all = await ids({});
     expect(all).toEqual([7, 6, 5, 4, 3, 2, 1, 0].map((i) => c[i]));
     const cases: [string, Omit<ServiceCallFilter, 'first'>, number[]][] = [
       ['processKey', { processKey: 'field-repair' }, [4, 3]],
@@ -101,16 +102,16 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
     ];
     for (const [name, filter, expected] of cases) {
       // each case selects some calls but not all: without its filter it would fail
-      expect({ name, ids: ids(filter) }).toEqual({ name, ids: expected.map((i) => c[i]) });
+      expect({ name, ids: await ids(filter) }).toEqual({ name, ids: expected.map((i) => c[i]) });
       expect(expected.length).toBeGreaterThan(0);
       expect(expected.length).toBeLessThan(all.length);
-      const plan = summaries.pagePlan({ first: 20, ...filter, after: summaries.page({ first: 1, ...filter }).endCursor });
+      const plan = await summaries.pagePlan({ first: 20, ...filter, after: (await summaries.page({ first: 1, ...filter })).endCursor });
       expect({ name, plan: plan.join('; ') }).toEqual({ name, plan: expect.stringMatching(/^SEARCH service_calls USING (COVERING )?INDEX \w+ \(/) });
       expect(plan.join('; ')).not.toMatch(/TEMP B-TREE|SCAN/);
     }
-    expect(ids({ category: 'nothing-like-this' })).toEqual([]);
+    expect(await ids({ category: 'nothing-like-this' })).toEqual([]);
     // a rare status within a large category is found without walking the category
-    expect(summaries.pagePlan({ first: 20, status: 'OPEN', category: 'billing' }).join()).toMatch(/service_calls_by_status_category \(status=\? AND category_key=\?\)/);
+    expect((await summaries.pagePlan({ first: 20, status: 'OPEN', category: 'billing' })).join()).toMatch(/service_calls_by_status_category \(status=\? AND category_key=\?\)/);
   });
 
   it('pages a filter with no duplicates and no gaps while new calls are opened and calls change between pages', async () => {
@@ -123,14 +124,14 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
       if (i % 3 !== 0) high.push(id);
     }
     await project();
-    const expectedHigh = summaries.page({ first: 200, priority: 'HIGH' }).nodes.map((c) => c.id);
+    const expectedHigh = (await summaries.page({ first: 200, priority: 'HIGH' })).nodes.map((c) => c.id);
     expect([...expectedHigh].sort()).toEqual([...high].sort());
 
     const seen: string[] = [];
     let after: string | undefined;
     let pages = 0;
     for (;;) {
-      const page = summaries.page({ first: 4, priority: 'HIGH', after });
+      const page = await summaries.page({ first: 4, priority: 'HIGH', after });
       seen.push(...page.nodes.map((c) => c.id));
       pages++;
       if (!page.hasNextPage) break;
@@ -150,14 +151,14 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
     const windowed: string[] = [];
     after = undefined;
     do {
-      const page = summaries.page({ first: 3, ...window, after });
+      const page = await summaries.page({ first: 3, ...window, after });
       windowed.push(...page.nodes.map((c) => c.id));
       after = page.hasNextPage ? page.endCursor : undefined;
     } while (after);
     expect(windowed).toHaveLength(expectedWindow.length);
     expect([...windowed].sort()).toEqual([...expectedWindow].sort());
     // a cursor from another query (here: newer than the window) is accepted and the window still bounds the page
-    const newest = summaries.page({ first: 1 }).endCursor;
-    expect(summaries.page({ first: 100, ...window, after: newest }).nodes.map((c) => c.id)).toEqual(windowed);
+    const newest = (await summaries.page({ first: 1 })).endCursor;
+    expect((await summaries.page({ first: 100, ...window, after: newest })).nodes.map((c) => c.id)).toEqual(windowed);
   });
 });

@@ -12,35 +12,13 @@ import { ReadModelDatabase } from '../read-model.database';
  * version is not the next one for the row is skipped, so redelivery changes nothing.
  */
 export class ServiceCallSummariesProjection implements Projection {
-  readonly tables = ['service_calls'];
-  private readonly select;
-  private readonly upsert;
+  readonly tables = ['service_calls'] as const;
 
-  constructor(db: ReadModelDatabase) {
-    this.select = db.prepare<[string], { doc: string; sla_at_risk_at: string | null; sla_due_at: string | null }>(
-      'SELECT doc, sla_at_risk_at, sla_due_at FROM service_calls WHERE id = ?',
-    );
-    this.upsert = db.prepare(`
-      INSERT INTO service_calls (id, tracking_code, version, status, priority, category, category_key, process_key, active_phase,
-                                 phase_started_at, phase_due_at, sla_at_risk_at, sla_due_at, steps_ready, steps_in_progress, steps_failed, assignee,
-                                 customer_email, customer_phone, opened_at, updated_at, doc)
-      VALUES (@id, @trackingCode, @version, @status, @priority, @category, @categoryKey, @processKey, @activePhase,
-              @phaseStartedAt, @phaseDueAt, @slaAtRiskAt, @slaDueAt, @stepsReady, @stepsInProgress, @stepsFailed, @assignee,
-              @customerEmail, @customerPhone, @openedAt, @updatedAt, @doc)
-      ON CONFLICT(id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
-        category = excluded.category, category_key = excluded.category_key, active_phase = excluded.active_phase,
-        phase_started_at = excluded.phase_started_at, phase_due_at = excluded.phase_due_at,
-        sla_at_risk_at = excluded.sla_at_risk_at, sla_due_at = excluded.sla_due_at, steps_ready = excluded.steps_ready,
-        steps_in_progress = excluded.steps_in_progress, steps_failed = excluded.steps_failed, assignee = excluded.assignee,
-        customer_email = excluded.customer_email, customer_phone = excluded.customer_phone,
-        updated_at = excluded.updated_at, doc = excluded.doc`);
-  }
-
-  /** Applies one event; returns the call's new state when it changed. */
-  apply(event: RecordedEvent): ServiceCall | undefined {
+  /** Applies one event; resolves to the call's new state when it changed. */
+  async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<ServiceCall | undefined> {
     const callId = callIdOfStream(event.streamId);
     if (!callId) return undefined;
-    const row = this.select.get(callId);
+    const row = await db.selectFrom('service_calls').select(['doc', 'sla_at_risk_at', 'sla_due_at']).where('id', '=', callId).executeTakeFirst();
     // a document an older version stored is read in today's shape (the rebuild on a schema change does the rest)
     const current = row ? upcastServiceCall(JSON.parse(row.doc) as StoredServiceCall) : initialServiceCallState;
     if (event.streamVersion !== current.version + 1) return undefined;
@@ -50,30 +28,31 @@ export class ServiceCallSummariesProjection implements Projection {
     // the SLA clock's arithmetic only when its inputs changed (business-hours calendars cost tens of µs)
     const sla: SlaWatch | null =
       row && !slaWatchInputsChanged(current as ServiceCall, next) ? (row.sla_due_at ? { atRiskAt: row.sla_at_risk_at!, dueAt: row.sla_due_at } : null) : slaWatchOf(next);
-    this.upsert.run({
-      id: next.id,
-      trackingCode: next.trackingCode,
+    const columns = {
       version: next.version,
       status: next.status,
       priority: next.priority,
       category: next.category,
-      categoryKey: normaliseCategory(next.category), // filters match categories as category mappings do
-      processKey: next.processKey,
-      activePhase: load.phaseKey,
-      phaseStartedAt: load.startedAt,
-      phaseDueAt: load.dueAt,
-      slaAtRiskAt: sla?.atRiskAt ?? null,
-      slaDueAt: sla?.dueAt ?? null,
-      stepsReady: load.stepsReady,
-      stepsInProgress: load.stepsInProgress,
-      stepsFailed: load.stepsFailed,
+      category_key: normaliseCategory(next.category), // filters match categories as category mappings do
+      active_phase: load.phaseKey,
+      phase_started_at: load.startedAt,
+      phase_due_at: load.dueAt,
+      sla_at_risk_at: sla?.atRiskAt ?? null,
+      sla_due_at: sla?.dueAt ?? null,
+      steps_ready: load.stepsReady,
+      steps_in_progress: load.stepsInProgress,
+      steps_failed: load.stepsFailed,
       assignee: next.assignee ?? null,
-      customerEmail: next.customer.email ?? null,
-      customerPhone: normalisePhone(next.customer.phone),
-      openedAt: next.openedAt,
-      updatedAt: next.updatedAt,
+      customer_email: next.customer.email ?? null,
+      customer_phone: normalisePhone(next.customer.phone),
+      updated_at: next.updatedAt,
       doc: JSON.stringify(next),
-    });
+    };
+    await db
+      .insertInto('service_calls')
+      .values({ id: next.id, tracking_code: next.trackingCode, process_key: next.processKey, opened_at: next.openedAt, ...columns })
+      .onConflict((oc) => oc.column('id').doUpdateSet(columns))
+      .execute();
     return next;
   }
 }

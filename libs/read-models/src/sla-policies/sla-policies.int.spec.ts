@@ -5,23 +5,24 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Projector } from '../projector';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { ReadModelDatabase } from '../read-model.database';
+import { readModelTargets } from '../testing/read-model-targets';
 import { SlaPoliciesProjection } from './sla-policies.projection';
 import { SlaPoliciesStore } from './sla-policies.store';
 
-describe('SLA policies read model on real SQLite files', () => {
+describe.each(readModelTargets())('SLA policies read model ($dialect)', (target) => {
   let dir: string;
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-read-model-'));
     events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
   });
   afterEach(async () => {
     await events.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -33,21 +34,21 @@ describe('SLA policies read model on real SQLite files', () => {
     const last = await define.execute(new DefineSlaPolicyCommand({ key: 'vip', priority: 'URGENT', resolutionTarget: 'PT6H', warnAt: 0.5 }, manager));
 
     const projector = new Projector(db, events);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
     expect(await projector.waitFor(last.position, 2000)).toBe(true);
     await projector.stop();
 
     const store = new SlaPoliciesStore(db);
-    expect(store.latest()).toEqual([
+    expect(await store.latest()).toEqual([
       expect.objectContaining({ ...DEFAULT_SLA_POLICY, version: 1, definedBy: 'system' }),
       expect.objectContaining({ key: 'vip', priority: 'URGENT', resolutionTarget: 'PT6H', warnAt: 0.5, version: 2, definedBy: 'apikey:boss' }),
     ]);
 
     // a redelivery of version 1 of `vip` does not bring the old targets back
     const first = (await events.readStream('SlaPolicy-vip'))[0];
-    new SlaPoliciesProjection(db).apply(first);
-    expect(store.latest()[1]).toEqual(expect.objectContaining({ resolutionTarget: 'PT6H', version: 2 }));
+    await new SlaPoliciesProjection().apply(db, first);
+    expect((await store.latest())[1]).toEqual(expect.objectContaining({ resolutionTarget: 'PT6H', version: 2 }));
   });
 });

@@ -5,18 +5,20 @@ import { ReadModelDatabase } from '../read-model.database';
 
 /** The newest definition of each SLA policy. Idempotent: a redelivered or older definition never overwrites a newer one. */
 export class SlaPoliciesProjection implements Projection {
-  readonly tables = ['sla_policies'];
-  private readonly upsert;
+  readonly tables = ['sla_policies'] as const;
 
-  constructor(db: ReadModelDatabase) {
-    this.upsert = db.prepare(`
-      INSERT INTO sla_policies (key, version, doc) VALUES (?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET version = excluded.version, doc = excluded.doc WHERE excluded.version > sla_policies.version`);
-  }
-
-  apply(event: RecordedEvent): void {
+  async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<void> {
     if (event.type !== 'SlaPolicyDefined') return;
     const data = event.data as SlaPolicyDefined['data'];
-    this.upsert.run(data.key, data.version, JSON.stringify(data));
+    await db
+      .insertInto('sla_policies')
+      .values({ key: data.key, version: data.version, doc: JSON.stringify(data) })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({ version: (eb) => eb.ref('excluded.version'), doc: (eb) => eb.ref('excluded.doc') })
+          .where('excluded.version', '>', (eb) => eb.ref('sla_policies.version')),
+      )
+      .execute();
   }
 }

@@ -6,14 +6,11 @@ export type StoredSlaPolicy = SlaPolicyDefined['data'];
 
 /** Queries over the SLA policies' read model. */
 export class SlaPoliciesStore {
-  private readonly all;
-
-  constructor(db: ReadModelDatabase) {
-    this.all = db.prepare<[], string>('SELECT doc FROM sla_policies ORDER BY key').pluck();
-  }
+  constructor(private readonly db: ReadModelDatabase) {}
 
   /** The newest definition of every policy, by key. */
-  latest(): StoredSlaPolicy[] {
-    return this.all.all().map((doc) => JSON.parse(doc) as StoredSlaPolicy);
+  async latest(): Promise<StoredSlaPolicy[]> {
+    const rows = await this.db.selectFrom('sla_policies').select('doc').orderBy('key').execute();
+    return rows.map((r) => JSON.parse(r.doc) as StoredSlaPolicy);
   }
 }

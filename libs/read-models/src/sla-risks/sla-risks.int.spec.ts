@@ -5,9 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Projector } from '../projector';
-import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
+import { ReadModelDatabase } from '../read-model.database';
 import { ServiceCallSummariesStore } from '../service-call-summaries/service-call-summaries.store';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { readModelTargets } from '../testing/read-model-targets';
 import { SlaRisksStore } from './sla-risks.store';
 import { slaWatchOf } from './sla-watch';
 
@@ -17,7 +18,7 @@ const T0 = new Date('2026-03-02T08:00:00.000Z');
 const t = minutesFrom(T0);
 const PERSON = { actor: 'apikey:agent' };
 
-describe('slaRisks read model on real SQLite files', () => {
+describe.each(readModelTargets())('slaRisks read model ($dialect)', (target) => {
   let dir: string;
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
@@ -28,23 +29,23 @@ describe('slaRisks read model on real SQLite files', () => {
   let projector: Projector;
   let seq = 0;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-risks-'));
     events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    db = await target.open();
     processor = new ServiceCallCommandProcessor(events);
     scenarios = new CallScenarios(events);
     risks = new SlaRisksStore(db);
     summaries = new ServiceCallSummariesStore(db);
     projector = new Projector(db, events);
-    projector.start((e) => {
+    await projector.start((e) => {
       throw e;
     });
   });
   afterEach(async () => {
     await projector.stop();
     await events.close();
-    db.close();
+    await target.close(db);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -60,13 +61,13 @@ describe('slaRisks read model on real SQLite files', () => {
     return callId;
   };
   const settled = async () => expect(await projector.waitFor(await events.lastPosition(), 5000)).toBe(true);
-  const ids = (now: Date, first = 50) => risks.atRisk(now, first).map((c) => c.id);
-  const allCalls = (): ServiceCall[] => (db.prepare('SELECT doc FROM service_calls').pluck().all() as string[]).map((d) => JSON.parse(d) as ServiceCall);
+  const ids = async (now: Date, first = 50) => (await risks.atRisk(now, first)).map((c) => c.id);
+  const allCalls = async (): Promise<ServiceCall[]> => (await db.selectFrom('service_calls').select('doc').execute()).map((r) => JSON.parse(r.doc) as ServiceCall);
 
   /** The read model's answer equals what callSla says of every call at that moment. */
-  const expectAgreesWithCallSla = (now: Date) => {
-    const listed = risks.atRisk(now, 500);
-    const expected = allCalls()
+  const expectAgreesWithCallSla = async (now: Date) => {
+    const listed = await risks.atRisk(now, 500);
+    const expected = (await allCalls())
       .filter((c) => ['AT_RISK', 'BREACHED'].includes(callSla(c, now).state))
       .map((c) => c.id)
       .sort();
@@ -91,31 +92,31 @@ describe('slaRisks read model on real SQLite files', () => {
     const defaultPolicy = await open(t(0), DEFAULT_SLA_POLICY); // 4 h first response: at risk 03:12
     await settled();
 
-    expect(ids(t(29))).toEqual([]);
-    expect(ids(t(30))).toEqual([a]); // at risk from warnAt on, inclusive
-    expect(ids(t(45))).toEqual([a, b]);
-    expect(ids(t(45), 1)).toEqual([a]);
-    expect(ids(t(65))).toEqual([a, b]); // a BREACHED (due 01:00) leads
-    expect(callSla(risks.atRisk(t(65), 1)[0], t(65)).state).toBe('BREACHED');
+    expect(await ids(t(29))).toEqual([]);
+    expect(await ids(t(30))).toEqual([a]); // at risk from warnAt on, inclusive
+    expect(await ids(t(45))).toEqual([a, b]);
+    expect(await ids(t(45), 1)).toEqual([a]);
+    expect(await ids(t(65))).toEqual([a, b]); // a BREACHED (due 01:00) leads
+    expect(callSla((await risks.atRisk(t(65), 1))[0], t(65)).state).toBe('BREACHED');
 
     await run(paused, t(50), { type: 'RecordCustomerResponse', data: {} });
     await settled();
-    expect(ids(t(74))).toEqual([a, b]);
-    expect(ids(t(75))).toEqual([a, b, paused]); // its first response now due at 01:45
-    expect(ids(t(110))).not.toContain(responded);
-    expect(ids(t(130))).toContain(responded); // its resolution at risk from 02:05
-    expect(ids(t(200))).toEqual([a, b, paused, defaultPolicy, responded]); // due 01:00, 01:10, 01:45, 04:00, 04:05
-    expect(ids(t(200), 2)).toEqual([a, b]);
-    expect(ids(t(24 * 60))).not.toContain(resolved);
+    expect(await ids(t(74))).toEqual([a, b]);
+    expect(await ids(t(75))).toEqual([a, b, paused]); // its first response now due at 01:45
+    expect(await ids(t(110))).not.toContain(responded);
+    expect(await ids(t(130))).toContain(responded); // its resolution at risk from 02:05
+    expect(await ids(t(200))).toEqual([a, b, paused, defaultPolicy, responded]); // due 01:00, 01:10, 01:45, 04:00, 04:05
+    expect(await ids(t(200), 2)).toEqual([a, b]);
+    expect(await ids(t(24 * 60))).not.toContain(resolved);
 
-    for (const minute of [0, 29, 30, 45, 60, 65, 74, 75, 110, 125, 130, 200, 245, 300, 24 * 60]) expectAgreesWithCallSla(t(minute));
-    expect(summaries.byId(resolved)?.status).toBe('RESOLVED');
-    expectStoredFiguresFresh();
+    for (const minute of [0, 29, 30, 45, 60, 65, 74, 75, 110, 125, 130, 200, 245, 300, 24 * 60]) await expectAgreesWithCallSla(t(minute));
+    expect((await summaries.byId(resolved))?.status).toBe('RESOLVED');
+    await expectStoredFiguresFresh();
   });
 
   /** The projection recomputes the figures only when their inputs change: what it kept is what a recomputation gives. */
-  const expectStoredFiguresFresh = () => {
-    const rows = db.prepare('SELECT doc, sla_at_risk_at AS atRiskAt, sla_due_at AS dueAt FROM service_calls').all() as { doc: string; atRiskAt: string | null; dueAt: string | null }[];
+  const expectStoredFiguresFresh = async () => {
+    const rows = await db.selectFrom('service_calls').select(['doc', 'sla_at_risk_at as atRiskAt', 'sla_due_at as dueAt']).execute();
     expect(rows.length).toBeGreaterThan(0);
     for (const { doc, atRiskAt, dueAt } of rows) expect(dueAt ? { atRiskAt, dueAt } : null).toEqual(slaWatchOf(JSON.parse(doc) as ServiceCall));
   };
@@ -126,16 +127,16 @@ describe('slaRisks read model on real SQLite files', () => {
     await run(late, t(70), { type: 'WaitForCustomer', data: { reason: 'asked after the first response was due' } });
     await run(early, t(40), { type: 'WaitForCustomer', data: { reason: 'asked while at risk' } });
     await settled();
-    expect(ids(t(80))).toEqual([late]);
-    expect(callSla(summaries.byId(late)!, t(80)).state).toBe('BREACHED');
-    expect(callSla(summaries.byId(early)!, t(80)).state).toBe('PAUSED');
-    for (const minute of [45, 80, 500]) expectAgreesWithCallSla(t(minute));
+    expect(await ids(t(80))).toEqual([late]);
+    expect(callSla((await summaries.byId(late))!, t(80)).state).toBe('BREACHED');
+    expect(callSla((await summaries.byId(early))!, t(80)).state).toBe('PAUSED');
+    for (const minute of [45, 80, 500]) await expectAgreesWithCallSla(t(minute));
 
     await run(late, t(90), { type: 'RecordCustomerResponse', data: {} });
     await scenarios.finish(late, t(100));
     await settled();
-    expect(ids(t(500))).toEqual([]);
-    expectStoredFiguresFresh();
+    expect(await ids(t(500))).toEqual([]);
+    await expectStoredFiguresFresh();
   });
 
   it('keeps a call whose breach the workflow recorded, also while it waits for the customer', async () => {
@@ -146,10 +147,10 @@ describe('slaRisks read model on real SQLite files', () => {
     await scenarios.start(call, t(59), 'record-complaint'); // in time by the clock alone (due 01:00)
     await run(call, t(63), { type: 'WaitForCustomer', data: { reason: 'waiting' } });
     await settled();
-    expect(ids(t(64))).toEqual([call]);
-    expect(callSla(summaries.byId(call)!, t(64)).state).toBe('BREACHED');
-    for (const minute of [64, 100, 500]) expectAgreesWithCallSla(t(minute));
-    expectStoredFiguresFresh();
+    expect(await ids(t(64))).toEqual([call]);
+    expect(callSla((await summaries.byId(call))!, t(64)).state).toBe('BREACHED');
+    for (const minute of [64, 100, 500]) await expectAgreesWithCallSla(t(minute));
+    await expectStoredFiguresFresh();
   });
 
   it('lists a call from the moment the workflow recorded it AT_RISK, when that is a little before this clock says so', async () => {
@@ -158,15 +159,15 @@ describe('slaRisks read model on real SQLite files', () => {
     const other = await open(t(0));
     await processor.execute(other, { type: 'RecordSlaAtRisk', data: { target: 'FIRST_RESPONSE', dueAt: t(61).toISOString() } }, { actor: 'workflow', now: t(29) }); // not its due time
     await settled();
-    expect(ids(t(28))).toEqual([]);
-    expect(ids(t(29))).toEqual([call]);
-    expect(ids(t(30)).sort()).toEqual([call, other].sort()); // the same due time: by id
-    for (const minute of [29, 30, 61]) expectAgreesWithCallSla(t(minute)); // (a query never comes before what it reads was recorded)
-    expectStoredFiguresFresh();
+    expect(await ids(t(28))).toEqual([]);
+    expect(await ids(t(29))).toEqual([call]);
+    expect((await ids(t(30))).sort()).toEqual([call, other].sort()); // the same due time: by id
+    for (const minute of [29, 30, 61]) await expectAgreesWithCallSla(t(minute)); // (a query never comes before what it reads was recorded)
+    await expectStoredFiguresFresh();
   });
 
-  it('is one walk of the due-time index, without sorting', () => {
-    const plan = risks.plan().join('\n');
+  it('is one walk of the due-time index, without sorting', async () => {
+    const plan = (await risks.plan()).join('\n');
     expect(plan).toMatch(/USING INDEX service_calls_sla_due/);
     expect(plan).not.toMatch(/TEMP B-TREE/);
   });

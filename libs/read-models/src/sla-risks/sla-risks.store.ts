@@ -1,11 +1,9 @@
 import { ServiceCall } from '@app/domain';
 import { ReadModelDatabase } from '../read-model.database';
+import { queryPlan, throughIndex } from '../read-model.sql';
 
 /** The most slaRisks returns at once. */
 export const MAX_SLA_RISKS = 500;
-
-const RISKS_SQL = `SELECT doc FROM service_calls INDEXED BY service_calls_sla_due
-  WHERE sla_due_at IS NOT NULL AND sla_at_risk_at <= ? ORDER BY sla_due_at, id LIMIT ?`;
 
 /**
  * Calls whose SLA is AT_RISK or BREACHED at `now`, soonest due first (breached ones, overdue longest,
@@ -13,19 +11,26 @@ const RISKS_SQL = `SELECT doc FROM service_calls INDEXED BY service_calls_sla_du
  * enters at query time: one walk of the due-time index, filtering on the at-risk time it also holds.
  */
 export class SlaRisksStore {
-  private readonly risks;
+  constructor(private readonly db: ReadModelDatabase) {}
 
-  constructor(private readonly db: ReadModelDatabase) {
-    this.risks = db.prepare<[string, number], string>(RISKS_SQL).pluck();
+  async atRisk(now: Date, first: number): Promise<ServiceCall[]> {
+    const rows = await this.risks(now, first).execute();
+    return rows.map((r) => JSON.parse(r.doc) as ServiceCall);
   }
 
-  atRisk(now: Date, first: number): ServiceCall[] {
-    return this.risks.all(now.toISOString(), first).map((doc) => JSON.parse(doc) as ServiceCall);
+  /** The database's plan for the query (see queryPlan), for tests. */
+  plan(): Promise<string[]> {
+    return queryPlan(this.db, this.risks(new Date(), 10));
   }
 
-  /** SQLite's plan for the query (EXPLAIN QUERY PLAN details), for tests. */
-  plan(): string[] {
-    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${RISKS_SQL}`).all(new Date().toISOString(), 10) as { detail: string }[];
-    return rows.map((r) => r.detail);
+  private risks(now: Date, first: number) {
+    return this.db
+      .selectFrom(throughIndex(this.db, 'service_calls', 'service_calls_sla_due'))
+      .select('doc')
+      .where('sla_due_at', 'is not', null)
+      .where('sla_at_risk_at', '<=', now.toISOString())
+      .orderBy('sla_due_at')
+      .orderBy('id')
+      .limit(first);
   }
 }

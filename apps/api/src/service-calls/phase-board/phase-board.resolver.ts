@@ -15,17 +15,17 @@ export class PhaseBoardResolver {
 
   @Query(() => PhaseBoard, { description: 'MANAGER: for each phase of the latest template version, the calls in it, their steps, times and overdue calls' })
   @Roles('MANAGER')
-  phaseBoard(
+  async phaseBoard(
     @Args('processKey') processKey: string,
     @Args('overdueFirst', { type: () => Int, nullable: true, defaultValue: 50, description: 'how many overdue calls to list per phase' })
     overdueFirst: number = 50,
-  ): PhaseBoard {
+  ): Promise<PhaseBoard> {
     const key = requiredText('processKey', processKey, LIMITS.key);
     if (overdueFirst < 0 || overdueFirst > MAX_OVERDUE_CALLS) {
       throw new ValidationError('overdueFirst', `overdueFirst must be between 0 and ${MAX_OVERDUE_CALLS}`);
     }
     // "now" is the clock at query time; the read model holds only due times, so it stays a pure projection
-    return toGraphQL(this.board.board(key, new Date(), overdueFirst));
+    return toGraphQL(await this.board.board(key, new Date(), overdueFirst));
   }
 }
 

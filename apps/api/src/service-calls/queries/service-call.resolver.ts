@@ -30,8 +30,8 @@ export class ServiceCallResolver {
 
   @Query(() => ServiceCallModel, { nullable: true })
   @Roles(...READ_ROLES)
-  serviceCall(@Args('id', { type: () => ID }) id: string): ServiceCall | null {
-    return (isCallId(id) && this.summaries.byId(id)) || null;
+  async serviceCall(@Args('id', { type: () => ID }) id: string): Promise<ServiceCall | null> {
+    return (isCallId(id) && (await this.summaries.byId(id))) || null;
   }
 
   @Query(() => ServiceCallConnection, {
@@ -52,7 +52,7 @@ export class ServiceCallResolver {
     @Args('priority', { type: () => PriorityEnum, nullable: true }) priority?: Priority,
     @Args('openedAfter', { type: () => DateTime, nullable: true, description: 'opened at or after this instant' }) openedAfter?: string,
     @Args('openedBefore', { type: () => DateTime, nullable: true, description: 'opened before this instant' }) openedBefore?: string,
-  ): ServiceCallConnection {
+  ): Promise<ServiceCallConnection> {
     if (first < 1 || first > MAX_PAGE_SIZE) throw new ValidationError('first', `first must be between 1 and ${MAX_PAGE_SIZE}`);
     // DateTime values arrive normalised (toISOString), so they compare as the stored instants do
     if (openedAfter && openedBefore && openedAfter > openedBefore) {

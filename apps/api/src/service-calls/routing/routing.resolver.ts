@@ -33,7 +33,7 @@ export class RoutingResolver {
   })
   @Roles('MANAGER')
   async assignServiceCall(@Args() { callId, agentId, reason, expectedVersion, idempotencyKey }: AssignServiceCallArgs, @Caller() caller: ApiKey): Promise<ServiceCall> {
-    const assignment = { agentId, trigger: 'MANUAL' as const, override: true, ...(reason != null ? { reason } : {}), candidates: this.agents.candidates() };
+    const assignment = { agentId, trigger: 'MANUAL' as const, override: true, ...(reason != null ? { reason } : {}), candidates: await this.agents.candidates() };
     return this.results.settle(await this.commandBus.execute(new AssignServiceCallCommand(callId, assignment, commandOptions(caller, expectedVersion, idempotencyKey))));
   }
 
@@ -59,9 +59,9 @@ export class RoutingResolver {
 
   @Query(() => [WaitingCall], { description: 'MANAGER. Calls waiting for an agent, in serving order: SLA due time soonest first, then the oldest' })
   @Roles('MANAGER')
-  routingQueue(@Args('first', { type: () => Int, defaultValue: 50 }) first: number): WaitingCall[] {
+  async routingQueue(@Args('first', { type: () => Int, defaultValue: 50 }) first: number): Promise<WaitingCall[]> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_ROUTING_QUEUE) throw new ValidationError('first', `first must be between 1 and ${MAX_ROUTING_QUEUE}`);
-    return this.queue.waiting(first).map(({ request, ...w }) => ({ ...w, category: request.category, region: request.region, language: request.language }));
+    return (await this.queue.waiting(first)).map(({ request, ...w }) => ({ ...w, category: request.category, region: request.region, language: request.language }));
   }
 }
 

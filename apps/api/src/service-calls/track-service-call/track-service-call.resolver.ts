@@ -10,8 +10,8 @@ export class TrackServiceCallResolver {
 
   @Query(() => PublicCallStatus, { nullable: true })
   @Public()
-  trackServiceCall(@Args('trackingCode') trackingCode: string): PublicCallStatus | null {
-    const call = this.summaries.byTrackingCode(trackingCode.trim().toUpperCase());
+  async trackServiceCall(@Args('trackingCode') trackingCode: string): Promise<PublicCallStatus | null> {
+    const call = await this.summaries.byTrackingCode(trackingCode.trim().toUpperCase());
     if (!call) return null;
     return {
       trackingCode: call.trackingCode,

@@ -1,8 +1,10 @@
-import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppConfig } from '@app/config';
+import { SqliteEventStore } from '@app/event-store';
+import { seedBuiltInTemplates } from '@app/service-calls';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { sql } from 'kysely';
@@ -11,50 +13,128 @@ import {
   isReadModelDatabaseClosed,
   openReadModelDatabase,
   PROJECTOR_CHECKPOINT,
-  READ_MODEL_SCHEMA_VERSION,
   readCheckpoint,
   ReadModelDatabase,
   writeCheckpoint,
 } from './read-model.database';
 import { ReadModelConnection, ReadModelsModule } from './read-models.module';
+import { Projector } from './projector';
+import { CallScenarios, minutesFrom } from './testing/call-scenarios';
+import { SQLITE_TARGET } from './testing/read-model-targets';
+import { createUserVersionEraFile } from './testing/user-version-era';
 
-describe('read-model database schema versions', () => {
+describe('read-model schema migrations (SQLite)', () => {
   let dir: string;
+  let events: SqliteEventStore;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-model-schema-'));
+    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await events.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('a file of an older schema is emptied and re-projected from the start; other checkpoints survive', async () => {
+  const rows = (db: ReadModelDatabase) =>
+    Promise.all([
+      db.selectFrom('service_calls').selectAll().orderBy('id').execute(),
+      db.selectFrom('phase_visits').selectAll().orderBy('call_id').orderBy('phase_key').execute(),
+      db.selectFrom('process_templates').selectAll().orderBy('key').orderBy('version').execute(),
+    ]);
+  const projectAll = async (db: ReadModelDatabase) => {
+    const projector = new Projector(db, events);
+    await projector.start((e) => {
+      throw e;
+    });
+    expect(await projector.waitFor(await events.lastPosition(), 5000)).toBe(true);
+    await projector.stop();
+  };
+
+  it('a file the code before migrations wrote (schema version 10) opens, keeps the other checkpoints and is rebuilt from the log', async () => {
+    const t = minutesFrom(new Date('2026-01-05T08:00:00.000Z'));
+    const calls = new CallScenarios(events);
+    await seedBuiltInTemplates(events, t(0));
+    for (let i = 0; i < 3; i++) {
+      const id = await calls.open(t(i));
+      await calls.advance(id, t(i));
+      await calls.work(id, t(i + 1), 'record-complaint', 'confirm-understanding'); // intake completed: a phase visit
+    }
     const file = path.join(dir, 'read-models.sqlite');
-    await closeReadModelDatabase(await openReadModelDatabase(file));
-    const old = new Database(file);
-    // an older shape of a projection table, with a row and the projector well advanced
-    old.exec("DROP TABLE service_calls; CREATE TABLE service_calls (id TEXT PRIMARY KEY, doc TEXT); INSERT INTO service_calls VALUES ('c1', '{}')");
-    old.exec(`INSERT OR REPLACE INTO checkpoints VALUES ('${PROJECTOR_CHECKPOINT}', 500), ('workflow-dispatcher', 480)`);
-    old.pragma(`user_version = ${READ_MODEL_SCHEMA_VERSION - 1}`);
+    const old = createUserVersionEraFile(file);
+    // read models of that era, projected to the end of the log (here: rows that would not survive a rebuild), and a stray table of an even older version
+    old.prepare(
+      `INSERT INTO service_calls (id, tracking_code, version, status, priority, category, category_key, process_key, opened_at, updated_at, doc)
+       VALUES ('stale', 'TRK-STALE', 9, 'OPEN', 'NORMAL', 'x', 'x', 'standard-complaint', '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z', '{}')`,
+    ).run();
+    old.exec('CREATE TABLE call_summaries_v3 (id TEXT PRIMARY KEY)');
+    old.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?), (?, ?)').run(PROJECTOR_CHECKPOINT, await events.lastPosition(), 'workflow-dispatcher', 17);
     old.close();
 
     const db = await openReadModelDatabase(file);
-    expect((await sql<{ user_version: number }>`pragma user_version`.execute(db)).rows[0].user_version).toBe(READ_MODEL_SCHEMA_VERSION);
     expect(await readCheckpoint(db, PROJECTOR_CHECKPOINT)).toBe(0);
-    expect(await readCheckpoint(db, 'workflow-dispatcher')).toBe(480);
-    const columns = (await sql<{ name: string }>`pragma table_info(service_calls)`.execute(db)).rows.map((c) => c.name);
-    expect(columns).toEqual(expect.arrayContaining(['tracking_code', 'active_phase', 'doc']));
-    expect(await db.selectFrom('service_calls').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 0 });
+    expect(await readCheckpoint(db, 'workflow-dispatcher')).toBe(17);
+    expect(await db.selectFrom('service_calls').select('id').execute()).toEqual([]);
+    const tables = (await db.introspection.getTables()).map((table) => table.name);
+    expect(tables).not.toContain('call_summaries_v3');
+    expect(tables).toEqual(expect.arrayContaining(['service_calls', 'phase_visits', 'agents', 'routing_queue', 'checkpoints']));
+
+    await projectAll(db);
+    const fresh = await SQLITE_TARGET.open();
+    await projectAll(fresh);
+    const rebuilt = await rows(db);
+    expect(rebuilt[0]).toHaveLength(3);
+    expect(rebuilt[1]).toHaveLength(3);
+    expect(rebuilt).toEqual(await rows(fresh));
+    await SQLITE_TARGET.close(fresh);
     await closeReadModelDatabase(db);
+
+    // the next start finds every migration done: nothing is rebuilt again
+    const again = await openReadModelDatabase(file);
+    expect(await readCheckpoint(again, PROJECTOR_CHECKPOINT)).toBe(await events.lastPosition());
+    expect(await rows(again)).toEqual(rebuilt);
+    await closeReadModelDatabase(again);
   });
 
-  it('a file of the current schema is left as it is', async () => {
+  it('a file at the newest schema is left as it is', async () => {
     const file = path.join(dir, 'read-models.sqlite');
     const first = await openReadModelDatabase(file);
     await writeCheckpoint(first, PROJECTOR_CHECKPOINT, 42);
     await closeReadModelDatabase(first);
     const again = await openReadModelDatabase(file);
     expect(await readCheckpoint(again, PROJECTOR_CHECKPOINT)).toBe(42);
+    expect((await again.selectFrom(sql<{ name: string }>`kysely_migration`.as('m')).select('name').orderBy('name').execute()).map((m) => m.name)).toEqual([
+      '0001-checkpoints',
+      '0002-projections',
+    ]);
     await closeReadModelDatabase(again);
   });
+
+  it('migrating waits for another process that holds the write lock, then finds the migrations done', async () => {
+    const file = path.join(dir, 'read-models.sqlite');
+    await closeReadModelDatabase(await openReadModelDatabase(file));
+    fs.rmSync(file);
+    // another process (as the worker starting beside the API) creates the file and holds its write lock for a moment
+    const other = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, file], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => other.stdout.once('data', resolve));
+    const started = Date.now();
+    const db = await openReadModelDatabase(file);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await readCheckpoint(db, 'held')).toBe(1);
+    expect(await db.selectFrom('service_calls').select('id').execute()).toEqual([]);
+    await closeReadModelDatabase(db);
+    await new Promise((resolve) => other.once('exit', resolve));
+  });
 });
+
+/** Opens the file with better-sqlite3, writes a checkpoint in an immediate transaction and commits it 300 ms later. */
+const HOLD_WRITE_LOCK = `
+const db = new (require('better-sqlite3'))(process.argv[1]);
+db.pragma('journal_mode = WAL');
+db.exec('BEGIN IMMEDIATE');
+db.exec("CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL); INSERT INTO checkpoints VALUES ('held', 1)");
+process.stdout.write('locked');
+setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);
+`;
 
 describe('read-model database after a clean stop', () => {
   let dir: string;

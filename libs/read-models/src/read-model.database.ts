@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteAdapter, SqliteDatabase, SqliteDialect, SqliteDialectConfig, SqliteDriver, SqliteStatement, sql } from 'kysely';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createCheckpointsTable, createProjectionTables, ReadModelDialect } from './read-model.schema';
+import { migrateReadModels } from './read-model.migrations';
+import { ReadModelDialect } from './read-model.schema';
 import { ReadModelTables } from './read-model.tables';
 
 export { ReadModelDialect } from './read-model.schema';
@@ -10,14 +11,7 @@ export { ReadModelDialect } from './read-model.schema';
 /** The read models' database (or a transaction in it): one typed query layer over SQLite and PostgreSQL. */
 export type ReadModelDatabase = Kysely<ReadModelTables>;
 
-/**
- * Bump when a projection's tables or documents change shape: on open, a file at an older version has
- * its projection tables dropped and the projector's checkpoint reset, so the read models rebuild
- * themselves from the log. Other checkpoints (the worker's dispatcher) are kept.
- */
-export const READ_MODEL_SCHEMA_VERSION = 10;
-/** The projector's checkpoint name. */
-export const PROJECTOR_CHECKPOINT = 'read-models';
+export { PROJECTOR_CHECKPOINT } from './read-model.migrations';
 
 export interface OpenOptions {
   /** false: no schema changes (a second reader of a file another process keeps) */
@@ -37,7 +31,7 @@ export async function openReadModelDatabase(file: string, options: OpenOptions =
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   const db = new Kysely<ReadModelTables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-  if (options.migrate !== false) await migrate(db);
+  if (options.migrate !== false) await migrateReadModels(db, 'sqlite');
   return db;
 }
 
@@ -65,20 +59,6 @@ export function isReadModelDatabaseClosed(db: ReadModelDatabase): boolean {
   return closed.has(db);
 }
 
-async function migrate(db: ReadModelDatabase): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await createCheckpointsTable(trx, 'sqlite');
-    const version = (await sql<{ user_version: number }>`pragma user_version`.execute(trx)).rows[0].user_version;
-    if (version === READ_MODEL_SCHEMA_VERSION) return;
-    const { rows: tables } = await sql<{ name: string }>`
-      select name from sqlite_master where type = 'table' and name <> 'checkpoints' and name not like 'sqlite_%'`.execute(trx);
-    for (const { name } of tables) await trx.schema.dropTable(name).ifExists().execute();
-    await trx.deleteFrom('checkpoints').where('name', '=', PROJECTOR_CHECKPOINT).execute();
-    await createProjectionTables(trx, 'sqlite');
-    await sql`pragma user_version = ${sql.lit(READ_MODEL_SCHEMA_VERSION)}`.execute(trx);
-  });
-}
-
 export async function readCheckpoint(db: ReadModelDatabase, name: string): Promise<number> {
   const row = await db.selectFrom('checkpoints').select('position').where('name', '=', name).executeTakeFirst();
   return row?.position ?? 0;
@@ -101,6 +81,19 @@ export async function writeCheckpoint(db: ReadModelDatabase, name: string, posit
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(private readonly sqliteConfig: SqliteDialectConfig) {
     super(sqliteConfig);
+  }
+
+  /**
+   * SQLite's DDL is transactional. Kysely assumes one connection per file and says otherwise; saying
+   * so makes its Migrator run the migrations in one (immediate) transaction, which also makes an API
+   * and a worker opening the same file migrate it one after the other.
+   */
+  override createAdapter(): SqliteAdapter {
+    return new (class extends SqliteAdapter {
+      override get supportsTransactionalDdl(): boolean {
+        return true;
+      }
+    })();
   }
 
   override createDriver(): SqliteDriver {

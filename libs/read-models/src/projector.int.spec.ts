@@ -1,9 +1,7 @@
 import { STANDARD_COMPLAINT } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { ServiceCallCommandProcessor, newCallId } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from './projector';
 import { openReadModelDatabase, ReadModelDatabase } from './read-model.database';
 import { rebuildReadModels } from './rebuild-read-models';
@@ -11,22 +9,17 @@ import { ServiceCallSummariesProjection } from './service-call-summaries/service
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
 
 describe('read models on real SQLite files', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('read-models-');
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
   const person = { actor: 'apikey:test' };
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    store = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     processor = new ServiceCallCommandProcessor(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function openCall(n: number, email = `c${n}@example.com`): Promise<string> {
@@ -156,7 +149,7 @@ describe('read models on real SQLite files', () => {
     const projector = new Projector(db, store, 50);
     projector.start((e) => errors.push(e));
     // another process holds the write lock of the read-model file
-    const other = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    const other = openReadModelDatabase(sqlite.file('read-models.sqlite'));
     other.exec('BEGIN IMMEDIATE');
     const callId = await openCall(1);
     const position = await store.lastPosition();

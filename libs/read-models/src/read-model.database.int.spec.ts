@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { AppConfig } from '@app/config';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { sqliteTestDir } from '../../event-store/src/testing/sqlite-test-dir';
 import {
   closeReadModelDatabase,
   openReadModelDatabase,
@@ -16,14 +15,10 @@ import {
 import { ReadModelConnection, ReadModelsModule } from './read-models.module';
 
 describe('read-model database schema versions', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-model-schema-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sqlite = sqliteTestDir('read-model-schema-');
 
   it('a file of an older schema is emptied and re-projected from the start; other checkpoints survive', () => {
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     const old = openReadModelDatabase(file);
     // an older shape of a projection table, with a row and the projector well advanced
     old.exec('DROP TABLE service_calls; CREATE TABLE service_calls (id TEXT PRIMARY KEY, doc TEXT)');
@@ -44,7 +39,7 @@ describe('read-model database schema versions', () => {
   });
 
   it('a file of the current schema is left as it is', () => {
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     const first = openReadModelDatabase(file);
     writeCheckpoint(first, PROJECTOR_CHECKPOINT, 42);
     first.close();
@@ -55,11 +50,7 @@ describe('read-model database schema versions', () => {
 });
 
 describe('read-model database after a clean stop', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-model-close-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sqlite = sqliteTestDir('read-model-close-');
 
   /** Many small commits, as the projector makes them: the write-ahead log grows. */
   function project(db: ReadModelDatabase, n: number): void {
@@ -67,7 +58,7 @@ describe('read-model database after a clean stop', () => {
   }
 
   it('closing checkpoints the write-ahead log into the file and truncates it, even while the worker still has the file open', () => {
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     const api = openReadModelDatabase(file);
     const worker = openReadModelDatabase(file, { readonly: true });
     project(api, 500);
@@ -83,7 +74,7 @@ describe('read-model database after a clean stop', () => {
   });
 
   it('the read-models module closes its database that way when the application stops', async () => {
-    const config = new AppConfig({ DATA_DIR: dir });
+    const config = new AppConfig({ DATA_DIR: sqlite.dir });
     const withConfig = await NestFactory.createApplicationContext(readModelsWith(config), { logger: false });
     const db = withConfig.get(ReadModelConnection).db;
     const worker = openReadModelDatabase(config.readModelPath, { readonly: true });

@@ -1,8 +1,6 @@
 import { SqliteEventStore } from '@app/event-store';
 import { AgentRepository, ChangeAgentCommand, ChangeAgentHandler, RegisterAgentCommand, RegisterAgentHandler } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
 import { AgentsProjection } from './agents.projection';
@@ -20,7 +18,7 @@ const profile = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('agents read model on real SQLite files', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('agents-read-model-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let agents: AgentRepository;
@@ -29,18 +27,13 @@ describe('agents read model on real SQLite files', () => {
   let store: AgentsStore;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-read-model-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    events = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     agents = new AgentRepository(events);
     register = new RegisterAgentHandler(agents);
     change = new ChangeAgentHandler(agents);
     store = new AgentsStore(db);
-  });
-  afterEach(async () => {
-    await events.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function project(): Promise<void> {

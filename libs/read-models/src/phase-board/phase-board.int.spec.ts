@@ -1,8 +1,6 @@
 import { ProcessTemplate } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { createProjections } from '../projections';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
@@ -44,21 +42,16 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 describe('phase board (read models on real SQLite files)', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('phase-board-');
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let calls: CallScenarios;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phase-board-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    store = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     calls = new CallScenarios(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function storeTemplates(...templates: ProcessTemplate[]): void {

@@ -7,9 +7,7 @@ import {
   SetCategoryProcessCommand,
   SetCategoryProcessHandler,
 } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
 import { rebuildReadModels } from '../rebuild-read-models';
@@ -25,22 +23,17 @@ const template = (key: string, title: string): ProcessTemplateInput => ({
 });
 
 describe('process templates read model on real SQLite files', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('template-read-model-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let templates: ProcessTemplatesStore;
   const manager = { actor: 'apikey:boss' };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'template-read-model-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    events = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     templates = new ProcessTemplatesStore(db);
-  });
-  afterEach(async () => {
-    await events.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const define = (input: ProcessTemplateInput, now = new Date()) =>

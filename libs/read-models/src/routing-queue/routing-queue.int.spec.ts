@@ -1,9 +1,7 @@
 import { DEFAULT_SLA_POLICY, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT, WORKFLOW_ACTOR } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { createProjections } from '../projections';
 import { Projector } from '../projector';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
@@ -19,7 +17,7 @@ const t = minutesFrom(T0);
 const PERSON = { actor: 'apikey:manager' };
 
 describe('routing queue read model on real SQLite files', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('routing-queue-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
@@ -29,9 +27,9 @@ describe('routing queue read model on real SQLite files', () => {
   let seq = 0;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'routing-queue-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    events = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     processor = new ServiceCallCommandProcessor(events);
     scenarios = new CallScenarios(events);
     queue = new RoutingQueueStore(db);
@@ -39,12 +37,7 @@ describe('routing queue read model on real SQLite files', () => {
     projector.start((e) => {
       throw e;
     });
-  });
-  afterEach(async () => {
-    await projector.stop();
-    await events.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    sqlite.atTeardown(() => projector.stop());
   });
 
   const run = (callId: string, at: Date, command: ServiceCallCommand, actor = PERSON.actor) => processor.execute(callId, command, { actor, now: at });
@@ -146,7 +139,7 @@ describe('routing queue read model on real SQLite files', () => {
     for (const w of live) expect(w).toEqual(waitingCallOf(await scenarios.call(w.callId), t(20)));
 
     // a projector from scratch over the same log gives the same queue
-    const db2 = openReadModelDatabase(path.join(dir, 'rebuilt.sqlite'));
+    const db2 = openReadModelDatabase(sqlite.file('rebuilt.sqlite'));
     const again = new Projector(db2, events);
     again.start((e) => {
       throw e;

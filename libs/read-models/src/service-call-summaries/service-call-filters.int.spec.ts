@@ -1,8 +1,6 @@
 import { ProcessTemplate } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { createProjections } from '../projections';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
@@ -23,7 +21,7 @@ const FIELD_REPAIR: ProcessTemplate = {
 };
 
 describe('serviceCalls filters and paging (read model on real SQLite files)', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('call-filters-');
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let calls: CallScenarios;
@@ -31,16 +29,11 @@ describe('serviceCalls filters and paging (read model on real SQLite files)', ()
   const t = minutesFrom(new Date('2026-01-05T08:00:00.000Z'));
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'call-filters-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    store = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     calls = new CallScenarios(store);
     summaries = new ServiceCallSummariesStore(db);
-  });
-  afterEach(async () => {
-    await store.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   let projected = 0;

@@ -1,28 +1,21 @@
 import { DEFAULT_SLA_POLICY } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { DefineSlaPolicyCommand, DefineSlaPolicyHandler, seedDefaultSlaPolicy } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
 import { SlaPoliciesProjection } from './sla-policies.projection';
 import { SlaPoliciesStore } from './sla-policies.store';
 
 describe('SLA policies read model on real SQLite files', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('sla-read-model-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-read-model-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
-  });
-  afterEach(async () => {
-    await events.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    events = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
   });
 
   it('keeps the newest definition per key, and a redelivered older one changes nothing', async () => {

@@ -1,9 +1,7 @@
 import { callSla, DEFAULT_SLA_POLICY, ServiceCall, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { openReadModelDatabase, ReadModelDatabase } from '../read-model.database';
 import { ServiceCallSummariesStore } from '../service-call-summaries/service-call-summaries.store';
@@ -18,7 +16,7 @@ const t = minutesFrom(T0);
 const PERSON = { actor: 'apikey:agent' };
 
 describe('slaRisks read model on real SQLite files', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('sla-risks-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
@@ -29,9 +27,9 @@ describe('slaRisks read model on real SQLite files', () => {
   let seq = 0;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-risks-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-    db = openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    events = sqlite.openEventStore();
+    db = openReadModelDatabase(sqlite.file('read-models.sqlite'));
+    sqlite.atTeardown(() => db.close());
     processor = new ServiceCallCommandProcessor(events);
     scenarios = new CallScenarios(events);
     risks = new SlaRisksStore(db);
@@ -40,12 +38,7 @@ describe('slaRisks read model on real SQLite files', () => {
     projector.start((e) => {
       throw e;
     });
-  });
-  afterEach(async () => {
-    await projector.stop();
-    await events.close();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    sqlite.atTeardown(() => projector.stop());
   });
 
   const run = async (callId: string, at: Date, command: ServiceCallCommand) => {

@@ -1,15 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeEventStoreContract } from './event-store.contract';
 import { NO_STREAM, RecordedEvent, WrongExpectedVersionError } from './event-store.port';
 import { SqliteEventStore } from './sqlite.event-store';
+import { sqliteTestDir } from './testing/sqlite-test-dir';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'event-store-'));
-const newPath = (): string => path.join(dir, `${randomUUID()}.sqlite`);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const sqlite = sqliteTestDir('event-store-', { scope: 'all' });
+const newPath = (): string => sqlite.file(`${randomUUID()}.sqlite`);
 
 describeEventStoreContract('SQLite', async () => new SqliteEventStore({ path: newPath() }));
 

@@ -2,9 +2,7 @@ import { STANDARD_COMPLAINT } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { ServiceCallCommandProcessor, newCallId } from '@app/service-calls';
 import Database from 'better-sqlite3';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from './projector';
 import { closeReadModelDatabase, openReadModelDatabase, ReadModelDatabase } from './read-model.database';
 import { rebuildReadModels } from './rebuild-read-models';
@@ -13,22 +11,17 @@ import { ServiceCallSummariesStore } from './service-call-summaries/service-call
 import { readModelTargets } from './testing/read-model-targets';
 
 describe.each(readModelTargets())('read models ($dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('read-models-');
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
   const person = { actor: 'apikey:test' };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     processor = new ServiceCallCommandProcessor(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function openCall(n: number, email = `c${n}@example.com`): Promise<string> {
@@ -159,15 +152,10 @@ describe.each(readModelTargets())('read models ($dialect)', (target) => {
 });
 
 describe('the projector on a busy SQLite file', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('read-models-busy-');
   let store: SqliteEventStore;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-busy-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    store = sqlite.openEventStore();
   });
 
   const openCall = async () => {
@@ -178,12 +166,13 @@ describe('the projector on a busy SQLite file', () => {
   };
 
   it('resumes from its checkpoint after an event failed to project (database busy longer than its timeout)', async () => {
-    const db = await openReadModelDatabase(path.join(dir, 'read-models.sqlite'), { busyTimeoutMs: 20 });
+    const db = await openReadModelDatabase(sqlite.file('read-models.sqlite'), { busyTimeoutMs: 20 });
+    sqlite.atTeardown(() => closeReadModelDatabase(db));
     const errors: unknown[] = [];
     const projector = new Projector(db, store, 50);
     await projector.start((e) => errors.push(e));
     // another process holds the write lock of the read-model file
-    const other = new Database(path.join(dir, 'read-models.sqlite'));
+    const other = new Database(sqlite.file('read-models.sqlite'));
     other.exec('BEGIN IMMEDIATE');
     const callId = await openCall();
     const position = await store.lastPosition();
@@ -194,6 +183,5 @@ describe('the projector on a busy SQLite file', () => {
     expect(await projector.waitFor(position, 3000)).toBe(true);
     expect((await new ServiceCallSummariesStore(db).byId(callId))?.version).toBe(1);
     await projector.stop();
-    await closeReadModelDatabase(db);
   });
 });

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../event-store/src/testing/sqlite-test-dir';
 import { AppConfig } from '@app/config';
 import { SqliteEventStore } from '@app/event-store';
 import { seedBuiltInTemplates } from '@app/service-calls';
@@ -24,15 +23,10 @@ import { SQLITE_TARGET } from './testing/read-model-targets';
 import { createUserVersionEraFile } from './testing/user-version-era';
 
 describe('read-model schema migrations (SQLite)', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('read-model-schema-');
   let events: SqliteEventStore;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-model-schema-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-  });
-  afterEach(async () => {
-    await events.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    events = sqlite.openEventStore();
   });
 
   const rows = (db: ReadModelDatabase) =>
@@ -59,7 +53,7 @@ describe('read-model schema migrations (SQLite)', () => {
       await calls.advance(id, t(i));
       await calls.work(id, t(i + 1), 'record-complaint', 'confirm-understanding'); // intake completed: a phase visit
     }
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     const old = createUserVersionEraFile(file);
     // read models of that era, projected to the end of the log (here: rows that would not survive a rebuild), and a stray table of an even older version
     old.prepare(
@@ -96,7 +90,7 @@ describe('read-model schema migrations (SQLite)', () => {
   });
 
   it('a file at the newest schema is left as it is', async () => {
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     const first = await openReadModelDatabase(file);
     await writeCheckpoint(first, PROJECTOR_CHECKPOINT, 42);
     await closeReadModelDatabase(first);
@@ -110,7 +104,7 @@ describe('read-model schema migrations (SQLite)', () => {
   });
 
   it('migrating waits for another process that holds the write lock, then finds the migrations done', async () => {
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     await closeReadModelDatabase(await openReadModelDatabase(file));
     fs.rmSync(file);
     // another process (as the worker starting beside the API) creates the file and holds its write lock for a moment
@@ -137,11 +131,7 @@ setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);
 `;
 
 describe('read-model database after a clean stop', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-model-close-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sqlite = sqliteTestDir('read-model-close-');
 
   /** Many small commits, as the projector makes them: the write-ahead log grows. */
   async function project(db: ReadModelDatabase, n: number): Promise<void> {
@@ -149,7 +139,7 @@ describe('read-model database after a clean stop', () => {
   }
 
   it('closing checkpoints the write-ahead log into the file and truncates it, even while the worker still has the file open', async () => {
-    const file = path.join(dir, 'read-models.sqlite');
+    const file = sqlite.file('read-models.sqlite');
     const api = await openReadModelDatabase(file);
     const worker = await openReadModelDatabase(file, { migrate: false });
     await project(api, 500);
@@ -165,7 +155,7 @@ describe('read-model database after a clean stop', () => {
   });
 
   it('the read-models module closes its database that way when the application stops', async () => {
-    const config = new AppConfig({ DATA_DIR: dir });
+    const config = new AppConfig({ DATA_DIR: sqlite.dir });
     const withConfig = await NestFactory.createApplicationContext(readModelsWith(config), { logger: false });
     const db = withConfig.get(ReadModelConnection).db;
     const worker = await openReadModelDatabase(config.readModelPath, { migrate: false });

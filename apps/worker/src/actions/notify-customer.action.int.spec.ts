@@ -9,29 +9,23 @@ import { OpenServiceCallCommand } from '@app/service-calls';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../../libs/event-store/src/testing/sqlite-test-dir';
 import { SmtpTestServer } from '../../../../libs/outbound/src/testing/smtp-test-server';
 import { workerTestModule } from '../../../../test/support/temporal-test-env';
 import { NotifyCustomerAction } from './notify-customer.action';
 
 let app: INestApplicationContext;
 let smtp: SmtpTestServer;
-let dataDir: string;
+const data = sqliteTestDir('notify-customer-', { scope: 'all' });
 
 beforeAll(async () => {
   smtp = await new SmtpTestServer().start();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'notify-customer-'));
-  const config = new AppConfig({ DATA_DIR: dataDir, SMTP_URL: `smtp://user:pass@127.0.0.1:${smtp.port}`, MAIL_FROM: 'Service <service@example.com>' });
+  const config = new AppConfig({ DATA_DIR: data.dir, SMTP_URL: `smtp://user:pass@127.0.0.1:${smtp.port}`, MAIL_FROM: 'Service <service@example.com>' });
   app = await NestFactory.createApplicationContext(workerTestModule(config), { logger: ['error'] });
+  data.atTeardown(() => app.close());
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
-  await smtp?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => smtp?.stop());
 
 it('e-mails the customer once per attempt of the step and records each contact on the call', async () => {
   const input = { channel: 'EMAIL' as const, category: 'router', summary: 'No internet', customer: { name: 'Nora Net', email: 'nora@example.com' } };

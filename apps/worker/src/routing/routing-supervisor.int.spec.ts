@@ -9,33 +9,26 @@ import { AgentRepository, AssignServiceCallCommand, ChangeAgentCommand, ChangeSe
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../../libs/event-store/src/testing/sqlite-test-dir';
 import { workerTestModule } from '../../../../test/support/temporal-test-env';
 import { RoutingSupervisor } from './routing-supervisor';
 
 const MANAGER = { actor: 'apikey:manager' };
 const HOUR = 3_600_000;
-let dataDir: string;
+const data = sqliteTestDir('routing-supervisor-');
 let app: INestApplicationContext;
 let bus: CommandBus;
 let store: EventStore;
 let supervisor: RoutingSupervisor;
 
 beforeEach(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'routing-supervisor-'));
-  app = await NestFactory.createApplicationContext(workerTestModule(new AppConfig({ DATA_DIR: dataDir })), { logger: ['error'] });
+  app = await NestFactory.createApplicationContext(workerTestModule(new AppConfig({ DATA_DIR: data.dir })), { logger: ['error'] });
+  data.atTeardown(() => app.close());
   bus = app.get(CommandBus);
   store = app.get(EventStore);
   supervisor = app.get(RoutingSupervisor);
   // a sweep at every look; a call whose routing round began in the last 30 s is its workflow's
   supervisor.timing = { sweepEveryMs: 0, unroutedAfterMs: 30_000 };
-});
-
-afterEach(async () => {
-  await app.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** One look, once the read models show everything appended so far (as the supervisor's triggers ensure). */

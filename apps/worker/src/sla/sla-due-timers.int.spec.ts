@@ -11,9 +11,7 @@ import { ChangeServiceCallCommand, DefineSlaPolicyCommand, OpenServiceCallComman
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../../libs/event-store/src/testing/sqlite-test-dir';
 import { HttpTestReceiver } from '../../../../libs/outbound/src/testing/http-test-receiver';
 import { workerTestModule } from '../../../../test/support/temporal-test-env';
 import { ServiceCallActivitiesService } from '../activities/service-call.activities';
@@ -22,7 +20,7 @@ import { SlaDueTimers } from './sla-due-timers';
 const SECRET = 'due-timer-secret';
 const AGENT = 'apikey:agent';
 let app: INestApplicationContext;
-let dataDir: string;
+const data = sqliteTestDir('sla-due-timers-', { scope: 'all' });
 let receiver: HttpTestReceiver;
 let bus: CommandBus;
 let store: EventStore;
@@ -31,9 +29,9 @@ let timers: SlaDueTimers;
 
 beforeAll(async () => {
   receiver = await new HttpTestReceiver().start();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-due-timers-'));
-  const config = new AppConfig({ DATA_DIR: dataDir, WEBHOOK_URL: receiver.url('/alerts'), WEBHOOK_SECRET: SECRET, WEBHOOK_MAX_ATTEMPTS: '1' });
+  const config = new AppConfig({ DATA_DIR: data.dir, WEBHOOK_URL: receiver.url('/alerts'), WEBHOOK_SECRET: SECRET, WEBHOOK_MAX_ATTEMPTS: '1' });
   app = await NestFactory.createApplicationContext(workerTestModule(config), { logger: ['error'] });
+  data.atTeardown(() => app.close());
   bus = app.get(CommandBus);
   store = app.get(EventStore);
   activities = app.get(ServiceCallActivitiesService);
@@ -47,11 +45,7 @@ beforeAll(async () => {
 beforeEach(() => (timers = new SlaDueTimers(app.get(ServiceCallRepository), activities)));
 afterEach(() => timers.onApplicationShutdown());
 
-afterAll(async () => {
-  await app?.close();
-  await receiver?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => receiver?.stop());
 
 async function openCall(): Promise<{ id: string; receivedAt: number }> {
   const input = { channel: 'PHONE' as const, category: 'due-timers', summary: 'No dial tone', customer: { name: 'Ada', email: 'ada@example.com' } };

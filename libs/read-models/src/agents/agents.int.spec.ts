@@ -1,8 +1,6 @@
 import { SqliteEventStore } from '@app/event-store';
 import { AgentRepository, ChangeAgentCommand, ChangeAgentHandler, RegisterAgentCommand, RegisterAgentHandler } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { ReadModelDatabase } from '../read-model.database';
 import { readModelTargets } from '../testing/read-model-targets';
@@ -21,7 +19,7 @@ const profile = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe.each(readModelTargets())('agents read model ($dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('agents-read-model-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let agents: AgentRepository;
@@ -30,18 +28,13 @@ describe.each(readModelTargets())('agents read model ($dialect)', (target) => {
   let store: AgentsStore;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-read-model-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    events = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     agents = new AgentRepository(events);
     register = new RegisterAgentHandler(agents);
     change = new ChangeAgentHandler(agents);
     store = new AgentsStore(db);
-  });
-  afterEach(async () => {
-    await events.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function project(): Promise<void> {

@@ -1,8 +1,6 @@
 import { ProcessTemplate } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { applyToProjections, createProjections } from '../projections';
 import { ReadModelDatabase } from '../read-model.database';
@@ -45,21 +43,16 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 describe.each(readModelTargets())('phase board (read models, $dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('phase-board-');
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let calls: CallScenarios;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phase-board-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     calls = new CallScenarios(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function storeTemplates(...templates: ProcessTemplate[]): Promise<void> {

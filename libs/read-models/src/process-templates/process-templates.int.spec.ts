@@ -7,9 +7,7 @@ import {
   SetCategoryProcessCommand,
   SetCategoryProcessHandler,
 } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { applyToProjections } from '../projections';
 import { ReadModelDatabase } from '../read-model.database';
@@ -27,22 +25,17 @@ const template = (key: string, title: string): ProcessTemplateInput => ({
 });
 
 describe.each(readModelTargets())('process templates read model ($dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('template-read-model-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let templates: ProcessTemplatesStore;
   const manager = { actor: 'apikey:boss' };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'template-read-model-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    events = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     templates = new ProcessTemplatesStore(db);
-  });
-  afterEach(async () => {
-    await events.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const define = (input: ProcessTemplateInput, now = new Date()) =>

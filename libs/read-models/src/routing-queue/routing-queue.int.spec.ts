@@ -1,9 +1,7 @@
 import { DEFAULT_SLA_POLICY, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT, WORKFLOW_ACTOR } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { createProjections } from '../projections';
 import { Projector } from '../projector';
 import { ReadModelDatabase } from '../read-model.database';
@@ -20,7 +18,7 @@ const t = minutesFrom(T0);
 const PERSON = { actor: 'apikey:manager' };
 
 describe.each(readModelTargets())('routing queue read model ($dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('routing-queue-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
@@ -30,9 +28,9 @@ describe.each(readModelTargets())('routing queue read model ($dialect)', (target
   let seq = 0;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'routing-queue-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    events = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     processor = new ServiceCallCommandProcessor(events);
     scenarios = new CallScenarios(events);
     queue = new RoutingQueueStore(db);
@@ -40,12 +38,7 @@ describe.each(readModelTargets())('routing queue read model ($dialect)', (target
     await projector.start((e) => {
       throw e;
     });
-  });
-  afterEach(async () => {
-    await projector.stop();
-    await events.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
+    sqlite.atTeardown(() => projector.stop());
   });
 
   const run = (callId: string, at: Date, command: ServiceCallCommand, actor = PERSON.actor) => processor.execute(callId, command, { actor, now: at });

@@ -1,8 +1,6 @@
 import { ProcessTemplate } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { applyToProjections, createProjections } from '../projections';
 import { ReadModelDatabase } from '../read-model.database';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
@@ -24,7 +22,7 @@ const FIELD_REPAIR: ProcessTemplate = {
 };
 
 describe.each(readModelTargets())('serviceCalls filters and paging (read model, $dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('call-filters-');
   let store: SqliteEventStore;
   let db: ReadModelDatabase;
   let calls: CallScenarios;
@@ -32,16 +30,11 @@ describe.each(readModelTargets())('serviceCalls filters and paging (read model, 
   const t = minutesFrom(new Date('2026-01-05T08:00:00.000Z'));
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'call-filters-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     calls = new CallScenarios(store);
     summaries = new ServiceCallSummariesStore(db);
-  });
-  afterEach(async () => {
-    await store.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   let projected = 0;

@@ -1,9 +1,7 @@
 import { DEFAULT_SLA_POLICY } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { DefineSlaPolicyCommand, DefineSlaPolicyHandler, seedDefaultSlaPolicy } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { ReadModelDatabase } from '../read-model.database';
 import { readModelTargets } from '../testing/read-model-targets';
@@ -11,19 +9,14 @@ import { SlaPoliciesProjection } from './sla-policies.projection';
 import { SlaPoliciesStore } from './sla-policies.store';
 
 describe.each(readModelTargets())('SLA policies read model ($dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('sla-read-model-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-read-model-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    events = sqlite.openEventStore();
     db = await target.open();
-  });
-  afterEach(async () => {
-    await events.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
+    sqlite.atTeardown(() => target.close(db));
   });
 
   it('keeps the newest definition per key, and a redelivered older one changes nothing', async () => {

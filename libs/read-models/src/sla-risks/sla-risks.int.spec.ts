@@ -1,9 +1,7 @@
 import { callSla, DEFAULT_SLA_POLICY, ServiceCall, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from '../projector';
 import { ReadModelDatabase } from '../read-model.database';
 import { ServiceCallSummariesStore } from '../service-call-summaries/service-call-summaries.store';
@@ -19,7 +17,7 @@ const t = minutesFrom(T0);
 const PERSON = { actor: 'apikey:agent' };
 
 describe.each(readModelTargets())('slaRisks read model ($dialect)', (target) => {
-  let dir: string;
+  const sqlite = sqliteTestDir('sla-risks-');
   let events: SqliteEventStore;
   let db: ReadModelDatabase;
   let processor: ServiceCallCommandProcessor;
@@ -30,9 +28,9 @@ describe.each(readModelTargets())('slaRisks read model ($dialect)', (target) => 
   let seq = 0;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-risks-'));
-    events = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    events = sqlite.openEventStore();
     db = await target.open();
+    sqlite.atTeardown(() => target.close(db));
     processor = new ServiceCallCommandProcessor(events);
     scenarios = new CallScenarios(events);
     risks = new SlaRisksStore(db);
@@ -41,12 +39,7 @@ describe.each(readModelTargets())('slaRisks read model ($dialect)', (target) => 
     await projector.start((e) => {
       throw e;
     });
-  });
-  afterEach(async () => {
-    await projector.stop();
-    await events.close();
-    await target.close(db);
-    fs.rmSync(dir, { recursive: true, force: true });
+    sqlite.atTeardown(() => projector.stop());
   });
 
   const run = async (callId: string, at: Date, command: ServiceCallCommand) => {

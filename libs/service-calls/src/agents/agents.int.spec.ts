@@ -1,8 +1,6 @@
 import { agentStreamId, ConflictError, NotFoundError, ValidationError } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { AgentRepository } from './agent.repository';
 import { ChangeAgentCommand } from './change-agent.command';
 import { ChangeAgentHandler } from './change-agent.handler';
@@ -12,7 +10,7 @@ import { RegisterAgentHandler } from './register-agent.handler';
 const PROFILE = { name: 'Anna', regions: ['de-north'], skills: [{ kind: 'CATEGORY', key: 'billing', level: 3 }], languages: ['de'], capacity: 2 };
 
 describe('agents on a real SQLite event store', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('agents-');
   let store: SqliteEventStore;
   let agents: AgentRepository;
   let register: RegisterAgentHandler;
@@ -20,15 +18,10 @@ describe('agents on a real SQLite event store', () => {
   const manager = { actor: 'apikey:boss' };
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     agents = new AgentRepository(store);
     register = new RegisterAgentHandler(agents);
     change = new ChangeAgentHandler(agents);
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as Error & { field?: string });

@@ -1,26 +1,19 @@
 import { ConflictError, NotFoundError, ServiceCallCommand, serviceCallStreamId, STANDARD_COMPLAINT, ValidationError } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { ConcurrentChangeError, ServiceCallCommandProcessor } from './service-call-command.processor';
 import { newCallId } from './tracking-code';
 
 describe('ServiceCallCommandProcessor on a real SQLite event store', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('processor-');
   let store: SqliteEventStore;
   let processor: ServiceCallCommandProcessor;
   const person = { actor: 'apikey:test' };
   const workflow = { actor: 'workflow' };
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processor-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     processor = new ServiceCallCommandProcessor(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const open = (callId: string, summary = 'Charged twice'): ServiceCallCommand => ({
@@ -126,7 +119,7 @@ describe('ServiceCallCommandProcessor on a real SQLite event store', () => {
         await store.appendToStream(id, [{ type: 'SomethingElseHappened', data: {}, metadata: { at: new Date().toISOString() } }], 'any');
         return events;
       }
-    })({ path: path.join(dir, 'events.sqlite') });
+    })({ path: sqlite.file('events.sqlite') });
     const error = await new ServiceCallCommandProcessor(racing)
       .execute(callId, { type: 'StartStep', data: { stepKey: 'record-complaint' } }, person)
       .catch((e: unknown) => e);

@@ -9,9 +9,7 @@ import {
   ValidationError,
 } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { OpenServiceCallCommand } from '../commands/open-service-call.command';
 import { OpenServiceCallHandler } from '../commands/open-service-call.handler';
 import { ServiceCallCommandProcessor } from '../commands/service-call-command.processor';
@@ -44,8 +42,7 @@ function repair(version: string): ProcessTemplateInput {
 }
 
 describe('process templates on a real SQLite event store', () => {
-  let dir: string;
-  let file: string;
+  const sqlite = sqliteTestDir('templates-');
   let store: SqliteEventStore;
   let define: DefineProcessTemplateHandler;
   let setCategory: SetCategoryProcessHandler;
@@ -54,19 +51,12 @@ describe('process templates on a real SQLite event store', () => {
   const manager = { actor: 'apikey:boss' };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'templates-'));
-    file = path.join(dir, 'events.sqlite');
-    store = new SqliteEventStore({ path: file });
+    store = sqlite.openEventStore();
     await seedBuiltInTemplates(store);
     define = new DefineProcessTemplateHandler(store);
     setCategory = new SetCategoryProcessHandler(store);
     catalog = new ProcessTemplateCatalog(store);
     open = new OpenServiceCallHandler(new ServiceCallCommandProcessor(store), catalog, new SlaPolicyCatalog(store));
-  });
-
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const defineTemplate = (input: ProcessTemplateInput, options: Partial<DefineProcessTemplateOptions> = {}) =>
@@ -85,7 +75,7 @@ describe('process templates on a real SQLite event store', () => {
     });
 
     it('seeding again, or from two processes at once, appends nothing more', async () => {
-      const worker = new SqliteEventStore({ path: file });
+      const worker = new SqliteEventStore({ path: sqlite.file('events.sqlite') });
       const again = await Promise.all([seedBuiltInTemplates(store), seedBuiltInTemplates(worker), seedBuiltInTemplates(store)]);
       await worker.close();
       expect(again).toEqual([0, 0, 0]);
@@ -93,7 +83,7 @@ describe('process templates on a real SQLite event store', () => {
     });
 
     it('two processes starting on an empty store seed it exactly once', async () => {
-      const fresh = path.join(dir, 'fresh.sqlite');
+      const fresh = sqlite.file('fresh.sqlite');
       const [api, worker] = [new SqliteEventStore({ path: fresh }), new SqliteEventStore({ path: fresh })];
       const seeded = await Promise.all([seedBuiltInTemplates(api), seedBuiltInTemplates(worker)]);
       expect(seeded.sort()).toEqual([0, 1]);
@@ -147,7 +137,7 @@ describe('process templates on a real SQLite event store', () => {
     });
 
     it('concurrent definitions from two processes (two connections to one file) get distinct versions', async () => {
-      const other = new DefineProcessTemplateHandler(new SqliteEventStore({ path: file }));
+      const other = new DefineProcessTemplateHandler(new SqliteEventStore({ path: sqlite.file('events.sqlite') }));
       const results = await Promise.all([
         defineTemplate(repair('a')),
         other.execute(new DefineProcessTemplateCommand(repair('b'), manager)),
@@ -246,7 +236,7 @@ describe('process templates on a real SQLite event store', () => {
       await expect(openCall('billing', 'no-such-template')).rejects.toMatchObject({ field: 'processKey' });
       await expect(openCall('billing', '  ')).rejects.toMatchObject({ field: 'processKey' });
       // a store where nothing was seeded has no default either
-      const empty = new SqliteEventStore({ path: path.join(dir, 'empty.sqlite') });
+      const empty = new SqliteEventStore({ path: sqlite.file('empty.sqlite') });
       await expect(new ProcessTemplateCatalog(empty).resolve(undefined, 'billing')).rejects.toMatchObject({ field: 'processKey' });
       await empty.close();
     });

@@ -1,8 +1,6 @@
 import { agentStreamId, ConflictError, LIMITS, STANDARD_COMPLAINT, ValidationError, WORKFLOW_ACTOR } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { AgentRepository } from '../agents/agent.repository';
 import { RegisterAgentCommand } from '../agents/register-agent.command';
 import { RegisterAgentHandler } from '../agents/register-agent.handler';
@@ -15,7 +13,7 @@ import { UnassignServiceCallCommand } from './unassign-service-call.command';
 import { UnassignServiceCallHandler } from './unassign-service-call.handler';
 
 describe("assignment and unassignment: the agent's stream and the call's, on a real SQLite event store", () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('assign-');
   let store: SqliteEventStore;
   let agents: AgentRepository;
   let processor: ServiceCallCommandProcessor;
@@ -25,8 +23,7 @@ describe("assignment and unassignment: the agent's stream and the call's, on a r
   const manual = (agentId: string, extra: Partial<AssignmentRequest> = {}): AssignmentRequest => ({ agentId, trigger: 'MANUAL', override: true, candidates: [], ...extra });
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assign-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     agents = new AgentRepository(store);
     processor = new ServiceCallCommandProcessor(store);
     const calls = new ServiceCallRepository(store);
@@ -36,10 +33,6 @@ describe("assignment and unassignment: the agent's stream and the call's, on a r
     for (const id of ['anna', 'ben']) {
       await register.execute(new RegisterAgentCommand({ id, name: id, regions: ['de-north'], languages: ['de'], skills: [], capacity: 1 }, manager));
     }
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function open(): Promise<string> {

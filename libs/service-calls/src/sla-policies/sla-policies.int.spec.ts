@@ -1,8 +1,6 @@
 import { DEFAULT_SLA_POLICY, foldServiceCall, ServiceCall, serviceCallStreamId, SLA_POLICY_KEYS_STREAM, slaPolicyStreamId, ValidationError } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
 import { OpenServiceCallCommand } from '../commands/open-service-call.command';
 import { OpenServiceCallHandler } from '../commands/open-service-call.handler';
 import { ServiceCallCommandProcessor } from '../commands/service-call-command.processor';
@@ -14,22 +12,16 @@ import { DefineSlaPolicyHandler } from './define-sla-policy.handler';
 import { SlaPolicyCatalog } from './sla-policy.catalog';
 
 describe('SLA policies on a real SQLite event store', () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('sla-policies-');
   let store: SqliteEventStore;
   let define: DefineSlaPolicyHandler;
   let catalog: SlaPolicyCatalog;
   const manager = { actor: 'apikey:boss' };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-policies-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     define = new DefineSlaPolicyHandler(store);
     catalog = new SlaPolicyCatalog(store);
-  });
-
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('seeds the built-in default once, and leaves a redefined default alone', async () => {

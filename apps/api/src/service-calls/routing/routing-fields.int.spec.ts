@@ -1,25 +1,18 @@
 import { STANDARD_COMPLAINT, WORKFLOW_ACTOR } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { sqliteTestDir } from '../../../../../libs/event-store/src/testing/sqlite-test-dir';
 import { ServiceCallRoutingFieldsResolver } from './routing.resolver';
 
 describe("a call's routing fields, from the call as its stream folds it", () => {
-  let dir: string;
+  const sqlite = sqliteTestDir('routing-fields-');
   let store: SqliteEventStore;
   let processor: ServiceCallCommandProcessor;
   const fields = new ServiceCallRoutingFieldsResolver();
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'routing-fields-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
+    store = sqlite.openEventStore();
     processor = new ServiceCallCommandProcessor(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a queued call shows since when and why it waits; once resolved, it waits for nobody', async () => {

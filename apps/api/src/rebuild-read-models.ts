@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     sqlitePath: config.eventStorePath,
     synchronous: config.sqliteSynchronous,
   });
-  const db = await openReadModelDatabase(config.readModelPath);
+  const db = await openReadModelDatabase(config.readModelLocation);
   const started = Date.now();
   let lastPrint = 0;
   const result = await rebuildReadModels(db, store, (p) => {

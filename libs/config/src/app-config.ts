@@ -28,6 +28,7 @@ export class AppConfig {
   readonly dataDir: string;
   readonly apiKeys: readonly ApiKey[];
   readonly eventStoreConnectionString?: string;
+  /** PostgreSQL for the read models (a postgres:// URL); unset: the SQLite file in DATA_DIR */
   readonly databaseUrl?: string;
   /** unset: the start script runs the embedded Temporal dev server and passes its address here */
   readonly temporalAddress: string;
@@ -54,6 +55,7 @@ export class AppConfig {
     this.dataDir = path.resolve(env.DATA_DIR || './data');
     this.eventStoreConnectionString = env.EVENTSTORE_CONNECTION_STRING || undefined;
     this.databaseUrl = env.DATABASE_URL || undefined;
+    if (this.databaseUrl && !/^postgres(ql)?:\/\//i.test(this.databaseUrl)) throw new Error('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database)');
     this.temporalAddress = env.TEMPORAL_ADDRESS || 'localhost:7233';
     this.temporalNamespace = env.TEMPORAL_NAMESPACE || 'default';
     this.taskQueue = env.TEMPORAL_TASK_QUEUE || 'service-calls';
@@ -81,6 +83,11 @@ export class AppConfig {
 
   get readModelPath(): string {
     return path.join(this.dataDir, 'read-models.sqlite');
+  }
+
+  /** Where the read models (and the checkpoints) live: DATABASE_URL, or the SQLite file. */
+  get readModelLocation(): string {
+    return this.databaseUrl ?? this.readModelPath;
   }
 
   /** the ledger that makes every outbound send happen once per idempotency key */

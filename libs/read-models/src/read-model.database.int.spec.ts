@@ -9,9 +9,11 @@ import { NestFactory } from '@nestjs/core';
 import { sql } from 'kysely';
 import {
   closeReadModelDatabase,
+  dialectOf,
   isReadModelDatabaseClosed,
   openReadModelDatabase,
   PROJECTOR_CHECKPOINT,
+  READ_MODEL_SCHEMA,
   readCheckpoint,
   ReadModelDatabase,
   writeCheckpoint,
@@ -129,6 +131,55 @@ db.exec("CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position
 process.stdout.write('locked');
 setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);
 `;
+
+// Tests are the one place besides configuration that may read the environment: they choose what to run against.
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+
+(TEST_DATABASE_URL ? describe : describe.skip)('read-model schema migrations (PostgreSQL; skipped unless TEST_DATABASE_URL is set)', () => {
+  const url = TEST_DATABASE_URL ?? '';
+  const schema = `read_models_test_${process.pid}_migrations`;
+  const open = () => openReadModelDatabase(url, { schema });
+  afterEach(async () => {
+    const db = await openReadModelDatabase(url, { schema, migrate: false });
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+    await closeReadModelDatabase(db);
+  });
+
+  it('an API and a worker starting at once create the schema and migrate it once; the next start finds it done', async () => {
+    const [api, worker] = await Promise.all([open(), open()]);
+    await writeCheckpoint(api, PROJECTOR_CHECKPOINT, 42);
+    expect(await readCheckpoint(worker, PROJECTOR_CHECKPOINT)).toBe(42);
+    await Promise.all([closeReadModelDatabase(api), closeReadModelDatabase(worker)]);
+
+    const again = await open();
+    expect(await readCheckpoint(again, PROJECTOR_CHECKPOINT)).toBe(42);
+    const migrations = await again.selectFrom(sql<{ name: string }>`kysely_migration`.as('m')).select('name').orderBy('name').execute();
+    expect(migrations.map((m) => m.name)).toEqual(['0001-checkpoints', '0002-projections']);
+    // everything in the read models' own schema
+    const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(again);
+    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['checkpoints', 'kysely_migration', 'service_calls', 'routing_queue']));
+    await closeReadModelDatabase(again);
+  });
+
+  it('the read-models module opens DATABASE_URL and closes it when the application stops', async () => {
+    const config = new AppConfig({ DATABASE_URL: url });
+    expect(config.readModelLocation).toBe(url);
+    // the module uses the default schema: this test leaves the database as it found it
+    const admin = await openReadModelDatabase(url, { schema: 'public', migrate: false });
+    const existed = (await sql`select 1 from pg_namespace where nspname = ${READ_MODEL_SCHEMA}`.execute(admin)).rows.length > 0;
+    const app = await NestFactory.createApplicationContext(readModelsWith(config), { logger: false });
+    const db = app.get(ReadModelConnection).db;
+    expect(dialectOf(db)).toBe('postgres');
+    expect((await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows).toEqual([{ schema: READ_MODEL_SCHEMA }]);
+    await writeCheckpoint(db, 'test-reader', 7);
+    expect(await readCheckpoint(db, 'test-reader')).toBe(7);
+    await db.deleteFrom('checkpoints').where('name', '=', 'test-reader').execute();
+    await app.close();
+    expect(isReadModelDatabaseClosed(db)).toBe(true);
+    if (!existed) await sql`drop schema ${sql.id(READ_MODEL_SCHEMA)} cascade`.execute(admin);
+    await closeReadModelDatabase(admin);
+  });
+});
 
 describe('read-model database after a clean stop', () => {
   const sqlite = sqliteTestDir('read-model-close-');

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteAdapter, SqliteDatabase, SqliteDialect, SqliteDialectConfig, SqliteDriver, SqliteStatement, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDatabase, SqliteDialect, SqliteDialectConfig, SqliteDriver, SqliteStatement, sql } from 'kysely';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Pool, types as pgTypes } from 'pg';
 import { migrateReadModels } from './read-model.migrations';
 import { ReadModelDialect } from './read-model.schema';
 import { ReadModelTables } from './read-model.tables';
@@ -18,21 +19,82 @@ export interface OpenOptions {
   migrate?: boolean;
   /** SQLite: how long a statement waits for another process's write lock */
   busyTimeoutMs?: number;
+  /** PostgreSQL: the schema that holds the read models (created at start) */
+  schema?: string;
+}
+
+/** PostgreSQL's schema of the read models unless told otherwise: their own, beside whatever else shares the database. */
+export const READ_MODEL_SCHEMA = 'read_models';
+
+/**
+ * Opens the read models and brings their schema to the newest version: a `postgres://` (or
+ * `postgresql://`) URL is PostgreSQL (DATABASE_URL), anything else the path of the SQLite file.
+ */
+export async function openReadModelDatabase(target: string, options: OpenOptions = {}): Promise<ReadModelDatabase> {
+  return isPostgresUrl(target) ? openPostgres(target, options) : openSqlite(target, options);
+}
+
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
 }
 
 /**
  * The SQLite file of the read models (embedded default). WAL lets the worker read while the API's
  * projector writes. Read models are derived: `npm run rebuild-read-models` recreates them from the log.
  */
-export async function openReadModelDatabase(file: string, options: OpenOptions = {}): Promise<ReadModelDatabase> {
+async function openSqlite(file: string, options: OpenOptions): Promise<ReadModelDatabase> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   const db = new Kysely<ReadModelTables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-  if (options.migrate !== false) await migrateReadModels(db, 'sqlite');
+  if (options.migrate !== false) await migrateOrClose(db, 'sqlite');
   return db;
+}
+
+/**
+ * PostgreSQL: a connection pool whose sessions see the read models' schema first (search_path), so the
+ * queries and migrations are the same as SQLite's. Its 64-bit integers (positions, counts, durations)
+ * come back as numbers, and `json` documents as the text that was written, as SQLite gives them.
+ */
+async function openPostgres(url: string, options: OpenOptions): Promise<ReadModelDatabase> {
+  const schema = options.schema ?? READ_MODEL_SCHEMA;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`read-model schema name "${schema}": lowercase letters, digits and _ only`);
+  const pool = new Pool({ connectionString: url, options: `-c search_path=${schema}`, types: POSTGRES_TYPES });
+  const db = new Kysely<ReadModelTables>({ dialect: new PostgresDialect({ pool }) });
+  if (options.migrate !== false) {
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    } catch (error) {
+      // two processes creating it at once: one of them gets a duplicate key; the schema is there either way
+      if ((error as { code?: string }).code !== '23505') {
+        await db.destroy();
+        throw error;
+      }
+    }
+    await migrateOrClose(db, 'postgres', schema);
+  }
+  return db;
+}
+
+const INT8: number = pgTypes.builtins.INT8;
+const JSON_TEXT: number = pgTypes.builtins.JSON;
+const POSTGRES_TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
+    if (oid === INT8) return Number; // positions, counts and durations stay far below 2^53
+    if (oid === JSON_TEXT) return (text: string) => text;
+    return pgTypes.getTypeParser(oid, format) as unknown;
+  }) as typeof pgTypes.getTypeParser,
+};
+
+async function migrateOrClose(db: ReadModelDatabase, dialect: ReadModelDialect, schema?: string): Promise<void> {
+  try {
+    await migrateReadModels(db, dialect, schema);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
 }
 
 /** Which dialect a database (or a transaction in it) speaks. */

@@ -31,8 +31,13 @@ function migrations(dialect: ReadModelDialect): Record<string, Migration> {
  * runs the rest in one transaction, under PostgreSQL's advisory lock or SQLite's write lock, so an API
  * and a worker starting together migrate once.
  */
-export async function migrateReadModels(db: Kysely<ReadModelTables>, dialect: ReadModelDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations(dialect)) } });
+export async function migrateReadModels(db: Kysely<ReadModelTables>, dialect: ReadModelDialect, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+    // PostgreSQL: its bookkeeping in the read models' schema, and looked for there only (not in another schema of the database)
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

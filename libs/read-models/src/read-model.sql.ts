@@ -23,6 +23,13 @@ export async function queryPlan(db: ReadModelDatabase, query: Compilable | Compi
     const { rows } = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
     return rows.map((r) => r.detail);
   }
-  const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]));
-  return rows.map((r) => r['QUERY PLAN']);
+  // test tables are tiny, and reading a few rows straight from the table would be cheapest: rule that out
+  // as a table of real size does (sorts are not ruled out, so a plan that needs one still shows it)
+  return db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    await sql`set local enable_bitmapscan = off`.execute(trx);
+    await sql`set local enable_sort = off`.execute(trx);
+    const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]));
+    return rows.map((r) => r['QUERY PLAN']);
+  });
 }

@@ -49,7 +49,7 @@ export class ReadModelsModule implements OnApplicationShutdown {
     const connection = {
       provide: ReadModelConnection,
       inject: [AppConfig],
-      useFactory: async (config: AppConfig): Promise<ReadModelConnection> => ({ db: await openReadModelDatabase(config.readModelPath) }),
+      useFactory: async (config: AppConfig): Promise<ReadModelConnection> => ({ db: await openReadModelDatabase(config.readModelLocation) }),
     };
     // every store is a plain class over the database
     const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, AgentsStore, RoutingQueueStore];

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { DEFAULT_SLA_POLICY, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT, WORKFLOW_ACTOR } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
@@ -6,6 +7,7 @@ import { createProjections } from '../projections';
 import { Projector } from '../projector';
 import { ReadModelDatabase } from '../read-model.database';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { planShape } from '../testing/plan-shape';
 import { readModelTargets } from '../testing/read-model-targets';
 import { RoutingQueueStore } from './routing-queue.store';
 import { waitingCallOf } from './routing-queue.projection';
@@ -153,8 +155,7 @@ describe.each(readModelTargets())('routing queue read model ($dialect)', (target
   });
 
   it('is one walk of the serving-order index, without sorting', async () => {
-    const plan = (await queue.plan()).join('\n');
-    expect(plan).toMatch(/USING INDEX routing_queue_order/);
-    expect(plan).not.toMatch(/TEMP B-TREE/);
+    if (target.dialect === 'postgres') await sql`analyze routing_queue`.execute(db); // with statistics, as autovacuum keeps them
+    expect(planShape(target.dialect, await queue.plan())).toMatchObject({ indexes: ['routing_queue_order'], sorts: false, tableScan: false });
   });
 });

@@ -1,9 +1,11 @@
 import { ProcessTemplate } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { sqliteTestDir } from '../../../event-store/src/testing/sqlite-test-dir';
+import { sql } from 'kysely';
 import { applyToProjections, createProjections } from '../projections';
 import { ReadModelDatabase } from '../read-model.database';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { planShape } from '../testing/plan-shape';
 import { readModelTargets } from '../testing/read-model-targets';
 import { ServiceCallFilter, ServiceCallSummariesStore } from './service-call-summaries.store';
 
@@ -73,38 +75,43 @@ describe.each(readModelTargets())('serviceCalls filters and paging (read model, 
     // calls get assignees with routing (a later issue); until then the column is set directly
     await db.updateTable('service_calls').set({ assignee: 'agent-7' }).where('id', 'in', [c[1], c[4]]).execute();
     await db.updateTable('service_calls').set({ assignee: 'agent-9' }).where('id', '=', c[2]).execute();
+    // PostgreSQL plans with statistics, as autovacuum keeps them on a real table
+    if (target.dialect === 'postgres') await sql`analyze service_calls`.execute(db);
 
     const all = await ids({});
     expect(all).toEqual([7, 6, 5, 4, 3, 2, 1, 0].map((i) => c[i]));
-    const cases: [string, Omit<ServiceCallFilter, 'first'>, number[]][] = [
-      ['processKey', { processKey: 'field-repair' }, [4, 3]],
-      ['phaseKey (active phase, across processes)', { phaseKey: 'intake' }, [7, 5, 3, 0]],
-      ['phaseKey of another phase', { phaseKey: 'diagnosis' }, [1]],
-      ['processKey + phaseKey', { processKey: 'standard-complaint', phaseKey: 'intake' }, [7, 5, 0]],
-      ['processKey + phaseKey + priority', { processKey: 'standard-complaint', phaseKey: 'intake', priority: 'HIGH' }, [5]],
-      ['category, trimmed and case-insensitive', { category: '  BILLING ' }, [7, 5, 3, 1, 0]],
-      ['priority', { priority: 'HIGH' }, [5, 3, 1]],
-      ['status', { status: 'IN_PROGRESS' }, [7, 4, 1]],
-      ['status RESOLVED', { status: 'RESOLVED' }, [6]],
-      ['status + category', { status: 'OPEN', category: 'delivery' }, [2]],
-      ['assignee', { assignee: 'agent-7' }, [4, 1]],
-      ['openedAfter (inclusive) and openedBefore (exclusive)', { openedAfter: t(2).toISOString(), openedBefore: t(5).toISOString() }, [4, 3, 2]],
-      ['openedAfter alone', { openedAfter: t(6).toISOString() }, [7, 6]],
-      ['openedBefore alone', { openedBefore: t(1).toISOString() }, [0]],
-      ['assignee + openedAfter', { assignee: 'agent-7', openedAfter: t(2).toISOString() }, [4]],
+    // each case: the filter, the calls it selects, and the index its page walks (a range of it, in the paging order)
+    const cases: [string, Omit<ServiceCallFilter, 'first'>, number[], string][] = [
+      ['processKey', { processKey: 'field-repair' }, [4, 3], 'service_calls_by_process'],
+      ['phaseKey (active phase, across processes)', { phaseKey: 'intake' }, [7, 5, 3, 0], 'service_calls_by_phase'],
+      ['phaseKey of another phase', { phaseKey: 'diagnosis' }, [1], 'service_calls_by_phase'],
+      ['processKey + phaseKey', { processKey: 'standard-complaint', phaseKey: 'intake' }, [7, 5, 0], 'service_calls_by_process_phase'],
+      ['processKey + phaseKey + priority', { processKey: 'standard-complaint', phaseKey: 'intake', priority: 'HIGH' }, [5], 'service_calls_by_process_phase'],
+      ['category, trimmed and case-insensitive', { category: '  BILLING ' }, [7, 5, 3, 1, 0], 'service_calls_by_category'],
+      ['priority', { priority: 'HIGH' }, [5, 3, 1], 'service_calls_by_priority'],
+      ['status', { status: 'IN_PROGRESS' }, [7, 4, 1], 'service_calls_by_status'],
+      ['status RESOLVED', { status: 'RESOLVED' }, [6], 'service_calls_by_status'],
+      ['status + category', { status: 'OPEN', category: 'delivery' }, [2], 'service_calls_by_status_category'],
+      ['assignee', { assignee: 'agent-7' }, [4, 1], 'service_calls_by_assignee'],
+      ['openedAfter (inclusive) and openedBefore (exclusive)', { openedAfter: t(2).toISOString(), openedBefore: t(5).toISOString() }, [4, 3, 2], 'service_calls_by_opened'],
+      ['openedAfter alone', { openedAfter: t(6).toISOString() }, [7, 6], 'service_calls_by_opened'],
+      ['openedBefore alone', { openedBefore: t(1).toISOString() }, [0], 'service_calls_by_opened'],
+      ['assignee + openedAfter', { assignee: 'agent-7', openedAfter: t(2).toISOString() }, [4], 'service_calls_by_assignee'],
     ];
-    for (const [name, filter, expected] of cases) {
+    for (const [name, filter, expected, index] of cases) {
       // each case selects some calls but not all: without its filter it would fail
       expect({ name, ids: await ids(filter) }).toEqual({ name, ids: expected.map((i) => c[i]) });
       expect(expected.length).toBeGreaterThan(0);
       expect(expected.length).toBeLessThan(all.length);
       const plan = await summaries.pagePlan({ first: 20, ...filter, after: (await summaries.page({ first: 1, ...filter })).endCursor });
-      expect({ name, plan: plan.join('; ') }).toEqual({ name, plan: expect.stringMatching(/^SEARCH service_calls USING (COVERING )?INDEX \w+ \(/) });
-      expect(plan.join('; ')).not.toMatch(/TEMP B-TREE|SCAN/);
+      expect({ name, plan: planShape(target.dialect, plan) }).toEqual({ name, plan: { indexes: [index], range: true, sorts: false, tableScan: false } });
     }
     expect(await ids({ category: 'nothing-like-this' })).toEqual([]);
     // a rare status within a large category is found without walking the category
-    expect((await summaries.pagePlan({ first: 20, status: 'OPEN', category: 'billing' })).join()).toMatch(/service_calls_by_status_category \(status=\? AND category_key=\?\)/);
+    const rare = await summaries.pagePlan({ first: 20, status: 'OPEN', category: 'billing' });
+    expect(planShape(target.dialect, rare)).toEqual({ indexes: ['service_calls_by_status_category'], range: true, sorts: false, tableScan: false });
+    const bothInTheRange = target.dialect === 'sqlite' ? /\(status=\? AND category_key=\?/ : /Index Cond: \(\(status = 'OPEN'::text\) AND \(category_key = 'billing'::text\)/;
+    expect(rare.join('\n')).toMatch(bothInTheRange);
   });
 
   it('pages a filter with no duplicates and no gaps while new calls are opened and calls change between pages', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { callSla, DEFAULT_SLA_POLICY, ServiceCall, ServiceCallCommand, SlaPolicy, STANDARD_COMPLAINT } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { newCallId, ServiceCallCommandProcessor } from '@app/service-calls';
@@ -6,6 +7,7 @@ import { Projector } from '../projector';
 import { ReadModelDatabase } from '../read-model.database';
 import { ServiceCallSummariesStore } from '../service-call-summaries/service-call-summaries.store';
 import { CallScenarios, minutesFrom } from '../testing/call-scenarios';
+import { planShape } from '../testing/plan-shape';
 import { readModelTargets } from '../testing/read-model-targets';
 import { SlaRisksStore } from './sla-risks.store';
 import { slaWatchOf } from './sla-watch';
@@ -160,8 +162,7 @@ describe.each(readModelTargets())('slaRisks read model ($dialect)', (target) => 
   });
 
   it('is one walk of the due-time index, without sorting', async () => {
-    const plan = (await risks.plan()).join('\n');
-    expect(plan).toMatch(/USING INDEX service_calls_sla_due/);
-    expect(plan).not.toMatch(/TEMP B-TREE/);
+    if (target.dialect === 'postgres') await sql`analyze service_calls`.execute(db); // with statistics, as autovacuum keeps them
+    expect(planShape(target.dialect, await risks.plan())).toMatchObject({ indexes: ['service_calls_sla_due'], sorts: false, tableScan: false });
   });
 });

@@ -127,6 +127,27 @@ describe.each(readModelTargets())('read models ($dialect)', (target) => {
     expect(await rows()).toEqual(live);
   });
 
+  // PostgreSQL only: two SQLite connections of one process cannot take turns (a busy wait blocks the thread)
+  (target.dialect === 'postgres' ? it : it.skip)('two projectors (two API replicas) on one database take turns and end with the rows one projector makes', async () => {
+    const calls: string[] = [];
+    for (let n = 1; n <= 30; n++) calls.push(await openCall(n));
+    for (const callId of calls) await processor.execute(callId, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
+    const errors: unknown[] = [];
+    const other = new Projector(db, store, 50);
+    const projector = new Projector(db, store, 50);
+    await Promise.all([projector.start((e) => errors.push(e)), other.start((e) => errors.push(e))]);
+    for (const callId of calls.slice(0, 10)) await processor.execute(callId, { type: 'MarkStepsReady', data: { phaseKey: 'intake', stepKeys: ['record-complaint'] } }, { actor: 'workflow' });
+    const last = await store.lastPosition();
+    expect(await projector.waitFor(last, 5000)).toBe(true);
+    expect(await other.waitFor(last, 5000)).toBe(true);
+    await Promise.all([projector.stop(), other.stop()]);
+    expect(errors).toEqual([]);
+    const rows = () => db.selectFrom('service_calls').select(['id', 'version', 'doc']).orderBy('id').execute();
+    const together = await rows();
+    await rebuildReadModels(db, store, () => undefined);
+    expect(await rows()).toEqual(together);
+  });
+
   it('pages newest first with stable cursors, filters by status, finds a customer by e-mail or phone', async () => {
     const projection = new ServiceCallSummariesProjection();
     const ids: string[] = [];

@@ -1,7 +1,7 @@
 import { ServiceCall } from '@app/domain';
 import { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { EventEmitter } from 'node:events';
-import { PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
+import { lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
 import { Projection } from './projection';
 import { applyToProjections, createProjections } from './projections';
 
@@ -163,6 +163,7 @@ export class Projector {
   /** One transaction: the batch through every projection, then the checkpoint. */
   private apply(batch: readonly RecordedEvent[]): Promise<(ServiceCall | undefined)[]> {
     return this.db.transaction().execute(async (trx) => {
+      await lockProjection(trx);
       const changes: (ServiceCall | undefined)[] = [];
       for (const event of batch) changes.push(await applyToProjections(trx, this.projections, event));
       await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, batch[batch.length - 1].position);

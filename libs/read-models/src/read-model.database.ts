@@ -12,7 +12,8 @@ export { ReadModelDialect } from './read-model.schema';
 /** The read models' database (or a transaction in it): one typed query layer over SQLite and PostgreSQL. */
 export type ReadModelDatabase = Kysely<ReadModelTables>;
 
-export { PROJECTOR_CHECKPOINT } from './read-model.migrations';
+import { PROJECTOR_CHECKPOINT } from './read-model.migrations';
+export { PROJECTOR_CHECKPOINT };
 
 export interface OpenOptions {
   /** false: no schema changes (a second reader of a file another process keeps) */
@@ -119,6 +120,15 @@ export async function closeReadModelDatabase(db: ReadModelDatabase): Promise<voi
 
 export function isReadModelDatabaseClosed(db: ReadModelDatabase): boolean {
   return closed.has(db);
+}
+
+/**
+ * Taken first in every transaction that projects (inside it): PostgreSQL lets several API replicas
+ * project at once, and they would lock the same rows in different orders (deadlocks); they take turns
+ * instead, and each skips what another already applied. SQLite's write lock does this by itself.
+ */
+export async function lockProjection(trx: ReadModelDatabase): Promise<void> {
+  if (dialectOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${PROJECTOR_CHECKPOINT}))`.execute(trx);
 }
 
 export async function readCheckpoint(db: ReadModelDatabase, name: string): Promise<number> {

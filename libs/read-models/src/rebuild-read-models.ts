@@ -1,5 +1,5 @@
 import { EventStore } from '@app/event-store';
-import { PROJECTOR_CHECKPOINT, ReadModelDatabase, writeCheckpoint } from './read-model.database';
+import { lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, writeCheckpoint } from './read-model.database';
 import { applyToProjections, clearProjections, createProjections } from './projections';
 
 export interface RebuildProgress {
@@ -21,6 +21,7 @@ export async function rebuildReadModels(
   const lastPosition = await store.lastPosition();
   const projections = createProjections();
   await db.transaction().execute(async (trx) => {
+    await lockProjection(trx);
     await clearProjections(trx, projections);
     await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, 0);
   });
@@ -29,6 +30,7 @@ export async function rebuildReadModels(
     const events = await store.readAll(progress.position, batchSize);
     if (events.length === 0) break;
     await db.transaction().execute(async (trx) => {
+      await lockProjection(trx);
       for (const event of events) await applyToProjections(trx, projections, event);
       await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, events[events.length - 1].position);
     });

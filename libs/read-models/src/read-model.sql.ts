@@ -1,5 +1,5 @@
 import { AliasedRawBuilder, CompiledQuery, Compilable, sql } from 'kysely';
-import { dialectOf, ReadModelDatabase } from './read-model.database';
+import { dialectOf, ReadModelDatabase, ReadModelDialect } from './read-model.database';
 import { ReadModelTables } from './read-model.tables';
 
 /**
@@ -32,4 +32,35 @@ export async function queryPlan(db: ReadModelDatabase, query: Compilable | Compi
     const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]));
     return rows.map((r) => r['QUERY PLAN']);
   });
+}
+
+/** Stands for a parameter while a prepared query is built; replaced by its value on every run. */
+class Parameter {
+  constructor(readonly name: string) {}
+}
+
+export interface PreparedQuery<P, R> {
+  /** the rows (none for a write) */
+  execute(db: ReadModelDatabase, values: P): Promise<R[]>;
+}
+
+/**
+ * A query built with the query builder once per dialect and then run with new values: the projector
+ * runs the same few statements for every event, and building and compiling them each time cost about
+ * as much as the database's own work. `build` gets stand-ins for the values named in `names` (every
+ * key of P, checked by the compiler), typed as the values; use them as plain values only (not
+ * `= null`, which the builder would turn into `is null`).
+ */
+export function prepare<P extends object, R>(names: { readonly [K in keyof P]-?: true }, build: (db: ReadModelDatabase, p: P) => Compilable<R>): PreparedQuery<P, R> {
+  const compiled = new Map<ReadModelDialect, CompiledQuery<R>>();
+  const standIns = Object.fromEntries(Object.keys(names).map((name) => [name, new Parameter(name)])) as P;
+  return {
+    async execute(db, values) {
+      const dialect = dialectOf(db);
+      let query = compiled.get(dialect);
+      if (!query) compiled.set(dialect, (query = build(db, standIns).compile()));
+      const parameters = query.parameters.map((p) => (p instanceof Parameter ? (values as Record<string, unknown>)[p.name] : p));
+      return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    },
+  };
 }

@@ -2,6 +2,8 @@ import { callIdOfStream } from '@app/domain';
 import { RecordedEvent } from '@app/event-store';
 import { Projection } from '../projection';
 import { ReadModelDatabase } from '../read-model.database';
+import { prepare } from '../read-model.sql';
+import { PhaseVisitsTable } from '../read-model.tables';
 
 /**
  * Records each completed visit of a phase (PhaseStarted -> PhaseCompleted) with its duration, and counts
@@ -19,25 +21,30 @@ export class PhaseVisitsProjection implements Projection {
     if (event.type !== 'PhaseCompleted') return;
     const callId = callIdOfStream(event.streamId);
     if (!callId) return;
-    const call = await db
-      .selectFrom('service_calls')
-      .select(['version', 'process_key', 'active_phase', 'phase_started_at'])
-      .where('id', '=', callId)
-      .executeTakeFirst();
+    const [call] = await CURRENT.execute(db, { id: callId });
     if (!call || event.streamVersion !== call.version + 1) return;
     const { phaseKey, at } = event.data as { phaseKey: string; at: string };
     if (call.active_phase !== phaseKey || !call.phase_started_at) return;
     const durationMs = Math.max(0, Date.parse(at) - Date.parse(call.phase_started_at));
-    const inserted = await db
-      .insertInto('phase_visits')
-      .values({ call_id: callId, phase_key: phaseKey, started_at: call.phase_started_at, process_key: call.process_key, completed_at: at, duration_ms: durationMs })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (!inserted.numInsertedOrUpdatedRows) return;
-    await db
-      .insertInto('phase_visit_counts')
-      .values({ process_key: call.process_key, phase_key: phaseKey, visits: 1 })
-      .onConflict((oc) => oc.columns(['process_key', 'phase_key']).doUpdateSet({ visits: (eb) => eb('phase_visit_counts.visits', '+', 1) }))
-      .execute();
+    const visit = { call_id: callId, phase_key: phaseKey, started_at: call.phase_started_at, process_key: call.process_key, completed_at: at, duration_ms: durationMs };
+    const inserted = await INSERT_VISIT.execute(db, visit);
+    if (inserted.length) await COUNT_VISIT.execute(db, { process_key: call.process_key, phase_key: phaseKey });
   }
 }
+
+const CURRENT = prepare({ id: true }, (db, p: { id: string }) =>
+  db.selectFrom('service_calls').select(['version', 'process_key', 'active_phase', 'phase_started_at']).where('id', '=', p.id),
+);
+
+/** The visit, unless it is there already (a redelivery); returns it when it was inserted. */
+const INSERT_VISIT = prepare(
+  { call_id: true, phase_key: true, started_at: true, process_key: true, completed_at: true, duration_ms: true },
+  (db, visit: PhaseVisitsTable) => db.insertInto('phase_visits').values(visit).onConflict((oc) => oc.doNothing()).returning('call_id'),
+);
+
+const COUNT_VISIT = prepare({ process_key: true, phase_key: true }, (db, p: { process_key: string; phase_key: string }) =>
+  db
+    .insertInto('phase_visit_counts')
+    .values({ ...p, visits: 1 })
+    .onConflict((oc) => oc.columns(['process_key', 'phase_key']).doUpdateSet({ visits: (eb) => eb('phase_visit_counts.visits', '+', 1) })),
+);

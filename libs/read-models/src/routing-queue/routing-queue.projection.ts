@@ -2,6 +2,7 @@ import { callIdOfStream, callSla, CallbackRequest, isFinished, QueuedCall, routi
 import { RecordedEvent } from '@app/event-store';
 import { Projection } from '../projection';
 import { ReadModelDatabase } from '../read-model.database';
+import { prepare } from '../read-model.sql';
 
 /** A call waiting for an agent, as routingQueue serves it. */
 export type WaitingCall = QueuedCall & {
@@ -30,10 +31,10 @@ export class RoutingQueueProjection implements Projection {
   async apply(db: ReadModelDatabase, event: RecordedEvent): Promise<void> {
     const callId = callIdOfStream(event.streamId);
     if (!callId) return;
-    const queued = await db.selectFrom('routing_queue').select('version').where('call_id', '=', callId).executeTakeFirst();
+    const [queued] = await QUEUED.execute(db, { id: callId });
     if (event.type !== 'CallQueued' && queued === undefined) return;
     if (queued !== undefined && queued.version >= event.streamVersion) return; // delivered again
-    const row = await db.selectFrom('service_calls').select('doc').where('id', '=', callId).executeTakeFirst();
+    const [row] = await CALL.execute(db, { id: callId });
     if (!row) return;
     const call = JSON.parse(row.doc) as ServiceCall;
     if (call.version !== event.streamVersion) return; // the summaries are elsewhere (a redelivery): they decide
@@ -57,6 +58,9 @@ export class RoutingQueueProjection implements Projection {
       .execute();
   }
 }
+
+const QUEUED = prepare({ id: true }, (db, p: { id: string }) => db.selectFrom('routing_queue').select('version').where('call_id', '=', p.id));
+const CALL = prepare({ id: true }, (db, p: { id: string }) => db.selectFrom('service_calls').select('doc').where('id', '=', p.id));
 
 /** The call as a queue entry, or null when it does not wait for an agent. `at`: when its SLA is read. */
 export function waitingCallOf(call: ServiceCall, at: Date): WaitingCall | null {

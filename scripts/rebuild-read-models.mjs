@@ -1,4 +1,4 @@
-// `npm run rebuild-read-models`: recreate the read models (DATA_DIR/read-models.sqlite) from the event log.
+// `npm run rebuild-read-models`: recreate the read models (DATA_DIR/read-models.sqlite, or DATABASE_URL) from the event log.
 // Stop the product first: its projector writes to the same tables.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -54,9 +54,10 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
 });
 
 /**
- * The event store on PostgreSQL (15 or newer): a table of events with a global position drawn from a
- * sequence, one row per stream holding its version, and an append function that checks the expected
- * version and inserts in one statement (schema and migrations: postgres.schema.ts).
+ * The event store on PostgreSQL (13 or newer, for xid8 snapshots; tested with 15): a table of events
+ * with a global position drawn from a sequence, one row per stream holding its version, and an append
+ * function that checks the expected version and inserts in one statement (schema and migrations:
+ * postgres.schema.ts).
  *
  * The global log and the sequence-gap problem. Positions are handed out when an append inserts, but
  * become visible when it commits, and appends commit in any order: a reader may see position 8 while

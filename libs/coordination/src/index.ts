@@ -1,0 +1,3 @@
+export * from './coordination';
+export * from './local.coordination';
+export * from './postgres.coordination';

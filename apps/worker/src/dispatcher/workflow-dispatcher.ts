@@ -66,6 +66,8 @@ export class WorkflowDispatcher {
   }
 
   start(): void {
+    // from the stored checkpoint: another replica may have dispatched while this one did not lead
+    this.position = readCheckpoint(this.db, DISPATCHER_CHECKPOINT);
     this.running = true;
     this.loop = this.run();
   }

@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { Coordination, Leadership } from '@app/coordination';
 import { EventStore } from '@app/event-store';
 import { webhookRetryOf } from '@app/outbound';
 import { ReadModelConnection } from '@app/read-models';
@@ -22,6 +23,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   private worker?: Worker;
   private running?: Promise<void>;
   private dispatcher?: WorkflowDispatcher;
+  private readonly leaderships: Leadership[] = [];
   private connections: { close(): Promise<void> }[] = [];
 
   constructor(
@@ -32,6 +34,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     private readonly readModels: ReadModelConnection,
     private readonly slaDueTimers: SlaDueTimers,
     private readonly routing: RoutingSupervisor,
+    private readonly coordination: Coordination,
   ) {}
 
   async start(): Promise<void> {
@@ -65,9 +68,15 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       // a task started by a worker that then died is given to another one after this long (default 10 s)
       workflowTaskTimeout: this.config.temporalWorkflowTaskTimeoutMs,
     });
-    this.dispatcher.start();
-    this.routing.start();
-    this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; dispatching from position ${this.dispatcher.checkpoint}`);
+    // one dispatcher and one routing supervisor across the workers: the leader's (the embedded default's
+    // one worker always leads); the SLA due timers are per worker, for the workflows it runs (a
+    // workflow runs on one worker at a time; a record twice is one record, by its idempotency key)
+    const dispatcher = this.dispatcher;
+    this.leaderships.push(
+      this.coordination.lead('workflow-dispatcher', { start: () => dispatcher.start(), stop: () => dispatcher.stop() }),
+      this.coordination.lead('routing-supervisor', { start: () => this.routing.start(), stop: () => this.routing.stop() }),
+    );
+    this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; leads: ${this.coordination.status().leads.join(', ') || 'nothing yet'}`);
   }
 
   /** Resolves when the worker stops (or rejects when it fails). */
@@ -75,7 +84,13 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     return this.running ?? Promise.resolve();
   }
 
+  /** What this worker leads, and what it would lead once the replica leading it is gone. */
+  leadership(): { leads: string[]; waitingFor: string[] } {
+    return this.coordination.status();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    for (const leadership of this.leaderships.splice(0)) await leadership.resign();
     await this.dispatcher?.stop();
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running?.catch(() => undefined);

@@ -48,6 +48,8 @@ interface Product {
   baseUrl: string;
   dataDir: string;
   restart(): Promise<void>;
+  /** SIGKILL of every process of the product (not Temporal when it runs on its own), then started again */
+  crash?(): Promise<void>;
   processes(): (LogSource | undefined)[];
 }
 
@@ -113,6 +115,10 @@ describeWithPostgres('the product on the PostgreSQL event store (e2e)', () => {
             expect(rebuild.stdout).toMatch(/rebuilt read models from \d+ events in [\d.]+ s: 2 calls/);
             await Promise.all([api!.restart(), worker!.restart()]);
           },
+          crash: async () => {
+            await Promise.all([api!.kill(), worker!.kill()]);
+            await Promise.all([api!.restart(), worker!.restart()]);
+          },
           processes: () => [api, worker, temporal],
         };
       },
@@ -124,12 +130,13 @@ describeWithPostgres('the product on the PostgreSQL event store (e2e)', () => {
       },
       () => db.url,
       'stopped, its read models rebuilt from the event log (npm run rebuild-read-models), started',
+      true,
     );
   });
 });
 
 /** The tests of one case; `start` runs in beforeAll, `dispose` in afterAll; `restart` says what Product.restart() does. */
-function scenario(start: () => Promise<Product>, dispose: () => Promise<void>, databaseUrl: () => string, restart: string): void {
+function scenario(start: () => Promise<Product>, dispose: () => Promise<void>, databaseUrl: () => string, restart: string, crashes = false): void {
   let product: Product | undefined;
   let client: GraphQLClient;
   /** the call driven to RESOLVED, as read right after (with its history) */
@@ -196,6 +203,36 @@ function scenario(start: () => Promise<Product>, dispose: () => Promise<void>, d
         description: 'confirm-understanding READY after the restart',
       });
       expect((await storedEvents(databaseUrl(), `ServiceCall-${fresh.id}`)).length).toBe((await getCall(client, fresh.id)).version);
+    }),
+  );
+
+  if (crashes) crashTest(e2e, () => product, () => client, databaseUrl);
+}
+
+/** A call in its first step, the product SIGKILLed and started again: the acknowledged change is kept and the process goes on, nothing doubled. */
+function crashTest(e2e: (body: () => Promise<void>) => () => Promise<void>, product: () => Product | undefined, client: () => GraphQLClient, databaseUrl: () => string): void {
+  it(
+    'after kill -9 of the API and the worker mid-call, the acknowledged change is kept and the call goes on, nothing doubled',
+    e2e(async () => {
+      const c = client();
+      const call = await openCall(c);
+      const ready = await waitForWork(c, call.id, 60_000);
+      const started = await startStep(c, call.id, 'record-complaint', { expectedVersion: ready.version });
+      await product()!.crash!();
+      const after = await getCall(c, call.id, true);
+      expect(after.version).toBeGreaterThanOrEqual(started.version);
+      expect(stepOf(after, 'record-complaint').status).toBe('IN_PROGRESS');
+      await completeStep(c, call.id, 'record-complaint');
+      const next = await waitFor(async () => {
+        const read = await getCall(c, call.id, true);
+        return stepOf(read, 'confirm-understanding').status === 'READY' ? read : undefined;
+      }, 60_000, { description: 'confirm-understanding READY after the crash' });
+      const counts = countEvents(next.history!);
+      for (const key of ['ServiceCallOpened', 'PhaseStarted:intake', 'StepReady:record-complaint', 'StepStarted:record-complaint', 'StepCompleted:record-complaint', 'StepReady:confirm-understanding']) {
+        expect([key, counts.get(key)]).toEqual([key, 1]);
+      }
+      const stored = await storedEvents(databaseUrl(), `ServiceCall-${call.id}`);
+      expect(stored.slice(0, next.version).map((e) => e.version)).toEqual(next.history!.map((e) => e.version));
     }),
   );
 }

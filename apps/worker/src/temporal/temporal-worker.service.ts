@@ -9,6 +9,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { ServiceCallActivitiesService } from '../activities/service-call.activities';
 import { AftercareActivitiesService } from '../aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../dispatcher/workflow-dispatcher';
+import { WorkerHealthServer } from '../health/worker-health.server';
 import { RoutingSupervisor } from '../routing/routing-supervisor';
 import { SlaDueTimers, slaTimerSinks } from '../sla/sla-due-timers';
 import { prebuiltWorkflowBundle, workflowBundleOptions } from './workflow-bundle';
@@ -24,6 +25,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   private running?: Promise<void>;
   private dispatcher?: WorkflowDispatcher;
   private readonly leaderships: Leadership[] = [];
+  private health?: WorkerHealthServer;
   private connections: { close(): Promise<void> }[] = [];
 
   constructor(
@@ -77,6 +79,11 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       this.coordination.lead('routing-supervisor', { start: () => this.routing.start(), stop: () => this.routing.stop() }),
     );
     this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; leads: ${this.coordination.status().leads.join(', ') || 'nothing yet'}`);
+    if (this.config.workerHealthPort !== undefined) {
+      const worker = this.worker;
+      this.health = new WorkerHealthServer(() => ({ ok: worker.getState() === 'RUNNING', body: { worker: worker.getState(), ...this.leadership() } }));
+      this.logger.log(`health on port ${await this.health.listen(this.config.workerHealthPort)}`);
+    }
   }
 
   /** Resolves when the worker stops (or rejects when it fails). */
@@ -90,6 +97,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.health?.close();
     for (const leadership of this.leaderships.splice(0)) await leadership.resign();
     await this.dispatcher?.stop();
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();

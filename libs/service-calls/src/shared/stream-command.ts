@@ -1,5 +1,6 @@
 import { ConflictError } from '@app/domain';
 import { EventStore, RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { streamIfLanded } from './append-outcome';
 
 /** Who runs a command on an aggregate's stream, and how. */
 export interface StreamCommandOptions {
@@ -108,7 +109,15 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
         })),
       };
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof WrongExpectedVersionError)) {
+        // ambiguous: it may have been written. With a key, the stream tells (its first run's result, as
+        // for a repeated key); without one, nothing can tell and the error stands.
+        const landed = scopedKey ? await streamIfLanded(store, streamId, scopedKey, error) : undefined;
+        if (!landed) throw error;
+        const state = aggregate.fold(landed);
+        if (!aggregate.exists(state)) throw new Error(`an appended ${aggregate.noun} must exist`);
+        return { state, events: landed.filter((e) => e.metadata.idempotencyKey === scopedKey), position: landed[landed.length - 1].position };
+      }
       const pinned = options.expectedVersion !== undefined;
       if (pinned || attempt >= MAX_APPEND_ATTEMPTS) throw aggregate.lostRace(error.actual, pinned);
     }

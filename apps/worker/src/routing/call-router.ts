@@ -1,8 +1,7 @@
 import { Agent, callbackWindowState, isFinished, mustWaitBehind, routeCall, RoutingCandidate, routingCandidateOf, routingRequestOf, ServiceCall, WORKFLOW_ACTOR } from '@app/domain';
 import { Coordination } from '@app/coordination';
-import { RecordedEvent } from '@app/event-store';
 import { AgentsStore, RoutingQueueStore, WaitingCall, waitingCallOf } from '@app/read-models';
-import { AgentRefusedCallError, AgentRepository, AssignServiceCallCommand, ChangeServiceCallCommand, ServiceCallRepository } from '@app/service-calls';
+import { AgentRefusedCallError, AgentRepository, AssignServiceCallCommand, ChangeServiceCallCommand, CommandEvent, ServiceCallRepository } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 
@@ -13,7 +12,7 @@ const MAX_TAKE_ATTEMPTS = 5;
 
 export interface Placement {
   /** the call's events this placement appended (CallAssigned, or CallQueued), none when nothing changed */
-  events: RecordedEvent[];
+  events: CommandEvent[];
   outcome: 'ASSIGNED' | 'QUEUED' | 'NO_AGENTS' | 'UNCHANGED';
 }
 

@@ -1,12 +1,11 @@
 import { bestRoleHolder, ConflictError, LIMITS, optionalText, routingRequestOf, stepAssignments } from '@app/domain';
-import { RecordedEvent } from '@app/event-store';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AgentCommandResult, AgentRepository } from '../agents/agent.repository';
 import { ServiceCallCommandProcessor } from '../commands/service-call-command.processor';
 import { ServiceCallRepository } from '../commands/service-call.repository';
 import { mayCompensate, withStepKey } from '../shared/append-outcome';
-import { alreadyRecorded } from '../shared/stream-command';
+import { alreadyRecorded, CommandEvent } from '../shared/stream-command';
 import { AgentRefusedCallError, AssignmentRequest, AssignServiceCallCommand, AssignServiceCallResult } from './assign-service-call.command';
 
 /**
@@ -63,7 +62,7 @@ export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCa
   }
 
   /** The agent who had the call gives it back (with the command's key: a repeat does it once); the position to wait for. */
-  private async releasePrevious(events: readonly RecordedEvent[], callId: string, options: { actor: string; idempotencyKey?: string; now: Date }): Promise<number> {
+  private async releasePrevious(events: readonly CommandEvent[], callId: string, options: { actor: string; idempotencyKey?: string; now: Date }): Promise<number> {
     const assigned = events.find((e) => e.type === 'CallAssigned')?.data as { agentId: string; previousAgentId: string | null } | undefined;
     if (!assigned?.previousAgentId || assigned.previousAgentId === assigned.agentId) return 0;
     return (await this.agents.releaseCall(assigned.previousAgentId, callId, 'reassigned', options)).position;

@@ -17,6 +17,7 @@ module.exports = {
     '^@app/service-calls$': '<rootDir>/libs/service-calls/src',
     '^@app/config$': '<rootDir>/libs/config/src',
     '^@app/outbound$': '<rootDir>/libs/outbound/src',
+    '^@app/coordination$': '<rootDir>/libs/coordination/src',
     '^@app/workflows$': '<rootDir>/workflows/src',
   },
   testTimeout: 60000,

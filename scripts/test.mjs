@@ -3,10 +3,14 @@
 // Extra arguments go to Jest: `npm test -- test/tools` or `node scripts/test.mjs -- -t name`.
 // Tests get the servers from TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH and hand them to
 // @temporalio/testing as `executable: { type: 'existing-path', path }` (see test/tools/temporal-servers.ts).
+// PostgreSQL: one throwaway server for the whole run (scripts/postgres.mjs), started beside the static
+// checks, passed as TEST_DATABASE_URL (see test/support/postgres.ts) and stopped at the end; a given
+// TEST_DATABASE_URL or DATABASE_URL is used instead.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testPostgres } from './postgres.mjs';
 import { ensureAll } from './tools.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,6 +48,8 @@ if (process.env.SKIP_TYPECHECK === '1') {
     checks.push({ name: 'layer rules', title: 'layers (dependency-cruiser)', bin: 'depcruise', args: ['apps', 'libs', 'workflows', 'test', '--config', '.dependency-cruiser.cjs'] });
   }
 }
+const postgres = testPostgres(env); // starts while the checks run
+postgres.catch(() => undefined); // a failed start is reported where it is awaited, below
 const outcomes = await Promise.all(checks.map((c) => runCaptured(c.bin, c.args)));
 const failed = [];
 checks.forEach((c, i) => {
@@ -53,7 +59,16 @@ checks.forEach((c, i) => {
 });
 if (failed.length > 0) {
   console.error(`\n${failed.join(', ')} failed; not running the tests`);
+  await postgres.then((pg) => pg.stop(), () => undefined);
   process.exit(1);
+}
+
+section('PostgreSQL');
+const pg = await postgres;
+console.log(pg.summary);
+for (const [name, value] of Object.entries(pg.env)) {
+  if (value === undefined) delete env[name];
+  else env[name] = value;
 }
 
 /** Runs a binary from node_modules/.bin with its stdout and stderr collected, in the order they came. */
@@ -84,4 +99,5 @@ try {
 } catch {
   // no results file (e.g. Jest failed to start): its own output says why
 }
+await pg.stop();
 process.exit(status);

@@ -212,7 +212,7 @@ export class Stack {
 }
 
 /** Members of a process group that are still alive (zombies, whose ports are already released, do not count). */
-function livingMembers(pgid: number): number[] {
+export function livingMembers(pgid: number): number[] {
   const members: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -5,6 +5,7 @@ import { waitFor } from './graphql-client';
  * models in a temporary DATA_DIR) and the real dispatcher feeding workflows from the log.
  */
 import { AppConfig } from '@app/config';
+import { CoordinationModule } from '@app/coordination';
 import { callExists, foldServiceCall, PhaseStatus, ServiceCall, serviceCallStreamId, Step } from '@app/domain';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { Projector, ReadModelConnection, ReadModelsModule } from '@app/read-models';
@@ -58,7 +59,7 @@ export function workerTestModule(config: AppConfig) {
   class TestConfigModule {}
 
   @Module({
-    imports: [TestConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true }), OutboundModule],
+    imports: [TestConfigModule, CoordinationModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: true }), OutboundModule],
     providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, AftercareActivitiesService, CallRouter, RoutingSupervisor],
   })
   class WorkflowTestModule {}

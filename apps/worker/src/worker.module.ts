@@ -1,4 +1,5 @@
 import { ConfigModule } from '@app/config';
+import { CoordinationModule } from '@app/coordination';
 import { OutboundModule } from '@app/outbound';
 import { ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
@@ -14,7 +15,7 @@ import { SlaDueTimers } from './sla/sla-due-timers';
 import { TemporalWorkerService } from './temporal/temporal-worker.service';
 
 @Module({
-  imports: [ConfigModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: false }), OutboundModule],
+  imports: [ConfigModule, CoordinationModule, ServiceCallsModule, ReadModelsModule.forRoot({ project: false }), OutboundModule],
   providers: [ReviewCustomerHistoryAction, NotifyCustomerAction, AutomatedActionRegistry, ServiceCallActivitiesService, AftercareActivitiesService, SlaDueTimers, CallRouter, RoutingSupervisor, TemporalWorkerService],
   exports: [TemporalWorkerService],
 })

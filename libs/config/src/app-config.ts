@@ -25,6 +25,8 @@ export const DEVELOPMENT_API_KEYS: readonly ApiKey[] = [
  */
 export class AppConfig {
   readonly port: number;
+  /** the worker's own GET /health (what it leads, what it waits for); unset: none */
+  readonly workerHealthPort?: number;
   readonly dataDir: string;
   readonly apiKeys: readonly ApiKey[];
   readonly eventStoreConnectionString?: string;
@@ -52,6 +54,7 @@ export class AppConfig {
 
   constructor(env: Record<string, string | undefined> = process.env) {
     this.port = intVar(env, 'PORT', 3000);
+    if (env.WORKER_HEALTH_PORT) this.workerHealthPort = intVar(env, 'WORKER_HEALTH_PORT', 0);
     this.dataDir = path.resolve(env.DATA_DIR || './data');
     this.eventStoreConnectionString = env.EVENTSTORE_CONNECTION_STRING || undefined;
     this.databaseUrl = env.DATABASE_URL || undefined;

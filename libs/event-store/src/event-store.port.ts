@@ -1,6 +1,7 @@
 /**
  * The event store port: the only way the product reads or writes events.
- * Adapters: SQLite (embedded default) and EventStoreDB (deployed). Both pass event-store.contract.ts.
+ * Adapters: SQLite (embedded default), EventStoreDB and PostgreSQL (deployed; chosen by
+ * EVENTSTORE_CONNECTION_STRING, see index.ts). All pass event-store.contract.ts.
  *
  * Versions count events: a stream with n events has version n; its events carry streamVersion 1..n.
  * A ServiceCall's GraphQL `version` is exactly this number.
@@ -28,7 +29,10 @@ export interface RecordedEvent extends EventData {
   streamId: string;
   /** 1-based position of the event in its stream (= the stream's version once it is appended) */
   streamVersion: number;
-  /** position in the global log; strictly increasing in append order */
+  /**
+   * position in the global log; strictly increasing in log order. Not necessarily consecutive, not
+   * even inside one append (EventStoreDB, PostgreSQL): only the last one is reported by an append.
+   */
   position: number;
   /** when the store recorded it (ISO 8601) */
   recordedAt: string;
@@ -80,6 +84,11 @@ export abstract class EventStore {
   /**
    * Appends atomically; all events or none. Empty `events` appends nothing and reports the current version
    * (the expected version is still checked; `position` is then that of the stream's last event, 0 if none).
+   *
+   * A WrongExpectedVersionError means nothing was written. Any other error is ambiguous: over a network
+   * (EventStoreDB, PostgreSQL) the append may have been committed before the answer was lost. A caller
+   * that would undo something because an append failed must first read the stream again (the
+   * idempotency key in the metadata tells whether the append landed).
    */
   abstract appendToStream(streamId: string, events: EventData[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   /** All events of a stream, oldest first, from streamVersion > fromVersion. Unknown stream: []. */
@@ -92,5 +101,15 @@ export abstract class EventStore {
   abstract subscribeToAll(handler: EventHandler, options?: SubscribeOptions): Subscription;
   /** Position of the last event in the global log (0 when empty). */
   abstract lastPosition(): Promise<number>;
+  /**
+   * Which event store this is: an id the store wrote once, when it was created. Whoever keeps
+   * positions elsewhere (the read models' and the dispatcher's checkpoints) keeps this id beside them
+   * and, at start, refuses (or rebuilds) when it differs or when a checkpoint lies past lastPosition():
+   * the store was replaced or restored from a backup, and the positions mean something else now.
+   * undefined: this adapter records no identity yet (SQLite and EventStoreDB, for now).
+   */
+  async identity(): Promise<string | undefined> {
+    return undefined;
+  }
   abstract close(): Promise<void>;
 }

@@ -121,7 +121,7 @@ describe('e-mail over SMTP (a real SMTP server in the test process)', () => {
       expect(await gateway.send(c)).toEqual(result); // a later retry of the activity
       expect(smtp.received).toHaveLength(1);
       expect(smtp.received[0].parsed.messageId).toBe(messageIdFor(c.idempotencyKey, FROM));
-      expect(ledger.lookup('contact', c.idempotencyKey)).toMatchObject({ state: 'sent', attempts: 2 });
+      expect(await ledger.lookup('contact', c.idempotencyKey)).toMatchObject({ state: 'sent', attempts: 2 });
     });
 
     it('concurrent attempts with one key contact the customer once (the second waits for the first)', async () => {
@@ -140,10 +140,10 @@ describe('e-mail over SMTP (a real SMTP server in the test process)', () => {
       const c = contact();
       const first = new OutboundLedger({ path: file });
       await new IdempotentContactGateway(email, first).send(c);
-      first.close();
+      await first.close();
       const reopened = new OutboundLedger({ path: file });
       await new IdempotentContactGateway(email, reopened).send(c);
-      reopened.close();
+      await reopened.close();
       expect(smtp.received).toHaveLength(1);
     });
 
@@ -155,7 +155,7 @@ describe('e-mail over SMTP (a real SMTP server in the test process)', () => {
       // a worker claims the key and dies before recording the outcome (its send never settles)
       const dead = new OutboundLedger({ path: file, now: () => now });
       void dead.once('contact', idempotencyKey, request, () => new Promise<never>(() => undefined));
-      expect(dead.lookup('contact', idempotencyKey)).toMatchObject({ state: 'sending', attempts: 1 });
+      expect(await dead.lookup('contact', idempotencyKey)).toMatchObject({ state: 'sending', attempts: 1 });
 
       const ledger = new OutboundLedger({ path: file, inFlightLeaseMs: 60_000, now: () => now });
       const gateway = new IdempotentContactGateway(email, ledger);
@@ -163,10 +163,10 @@ describe('e-mail over SMTP (a real SMTP server in the test process)', () => {
       expect(smtp.received).toHaveLength(0);
       now += 60_001;
       expect(await gateway.send(c)).toMatchObject({ outcome: 'SENT', providerMessageId: messageIdFor(idempotencyKey, FROM) });
-      expect(ledger.lookup('contact', idempotencyKey)).toMatchObject({ state: 'sent', attempts: 2 });
+      expect(await ledger.lookup('contact', idempotencyKey)).toMatchObject({ state: 'sent', attempts: 2 });
       expect(smtp.received).toHaveLength(1);
-      dead.close();
-      ledger.close();
+      await dead.close();
+      await ledger.close();
     });
 
     it('the same key for a different contact is refused, and a permanent failure is remembered', async () => {

@@ -118,7 +118,7 @@ describe('OutboundModule', () => {
           timestamp: hook.headers['x-webhook-timestamp'] as string,
         }),
       ).toBe(true);
-      expect(app.get(OutboundLedger).lookup('contact', 'follow-up:call-1')).toMatchObject({ state: 'sent' });
+      expect(await app.get(OutboundLedger).lookup('contact', 'follow-up:call-1')).toMatchObject({ state: 'sent' });
       expect(fs.existsSync(path.join(dir, 'outbound.sqlite'))).toBe(true);
     } finally {
       await app.close();

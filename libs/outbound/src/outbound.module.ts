@@ -12,7 +12,7 @@ import { WebhookSender } from './webhook';
  * Provides, from AppConfig (ConfigModule is global):
  *   ContactGateway — the routing gateway (SMTP for EMAIL, the messaging provider for SMS/WHATSAPP) behind the ledger
  *   WebhookSender  — signed manager alerts, once per alert id
- *   OutboundLedger — DATA_DIR/outbound.sqlite
+ *   OutboundLedger — DATA_DIR/outbound.sqlite, or PostgreSQL's schema `outbound` when DATABASE_URL is set (every worker replica shares it)
  * Import it where the activities run (the worker).
  */
 /** How the configured webhook sends are retried (the shared definition in libs/domain says what follows from it). */
@@ -34,6 +34,7 @@ export function inFlightLeaseMs(config: AppConfig): number {
       useFactory: (config: AppConfig) =>
         new OutboundLedger({
           path: config.outboundLedgerPath,
+          databaseUrl: config.databaseUrl,
           synchronous: config.sqliteSynchronous,
           inFlightLeaseMs: inFlightLeaseMs(config),
         }),
@@ -75,7 +76,7 @@ export function inFlightLeaseMs(config: AppConfig): number {
 export class OutboundModule implements OnApplicationShutdown {
   constructor(@Inject(OutboundLedger) private readonly ledger: OutboundLedger) {}
 
-  onApplicationShutdown(): void {
-    this.ledger.close();
+  onApplicationShutdown(): Promise<void> {
+    return this.ledger.close();
   }
 }

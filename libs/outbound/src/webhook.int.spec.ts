@@ -15,8 +15,8 @@ const newLedger = () => {
   ledgers.push(ledger);
   return ledger;
 };
-afterAll(() => {
-  ledgers.forEach((l) => l.close());
+afterAll(async () => {
+  await Promise.all(ledgers.map((l) => l.close()));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -142,7 +142,7 @@ describe('WebhookSender (a real local HTTP receiver)', () => {
     const ledger = new OutboundLedger({ path: file });
     const first = await sender({}, ledger).send(event);
     expect(await sender({}, ledger).send(event)).toEqual(first);
-    ledger.close();
+    await ledger.close();
     const reopened = new OutboundLedger({ path: file });
     ledgers.push(reopened);
     expect(await sender({}, reopened).send(event)).toEqual(first);

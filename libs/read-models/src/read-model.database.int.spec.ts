@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { sqliteTestDir } from '../../event-store/src/testing/sqlite-test-dir';
 import { AppConfig } from '@app/config';
 import { SqliteEventStore } from '@app/event-store';
+import { createTestDatabase, describeWithPostgres, TestDatabase } from '../../../test/support/postgres';
 import { seedBuiltInTemplates } from '@app/service-calls';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -132,13 +133,16 @@ process.stdout.write('locked');
 setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);
 `;
 
-// Tests are the one place besides configuration that may read the environment: they choose what to run against.
-const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-
-(TEST_DATABASE_URL ? describe : describe.skip)('read-model schema migrations (PostgreSQL; skipped unless TEST_DATABASE_URL is set)', () => {
-  const url = TEST_DATABASE_URL ?? '';
-  const schema = `read_models_test_${process.pid}_migrations`;
+describeWithPostgres('read-model schema migrations (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let url: string;
+  const schema = 'read_models_migrations';
   const open = () => openReadModelDatabase(url, { schema });
+  beforeAll(async () => {
+    database = await createTestDatabase('read_model_migrations');
+    url = database.url;
+  });
+  afterAll(() => database?.drop());
   afterEach(async () => {
     const db = await openReadModelDatabase(url, { schema, migrate: false });
     await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
@@ -164,20 +168,14 @@ const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
   it('the read-models module opens DATABASE_URL and closes it when the application stops', async () => {
     const config = new AppConfig({ DATABASE_URL: url });
     expect(config.readModelLocation).toBe(url);
-    // the module uses the default schema: this test leaves the database as it found it
-    const admin = await openReadModelDatabase(url, { schema: 'public', migrate: false });
-    const existed = (await sql`select 1 from pg_namespace where nspname = ${READ_MODEL_SCHEMA}`.execute(admin)).rows.length > 0;
     const app = await NestFactory.createApplicationContext(readModelsWith(config), { logger: false });
     const db = app.get(ReadModelConnection).db;
     expect(dialectOf(db)).toBe('postgres');
     expect((await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows).toEqual([{ schema: READ_MODEL_SCHEMA }]);
-    await writeCheckpoint(db, 'test-reader', 7);
-    expect(await readCheckpoint(db, 'test-reader')).toBe(7);
-    await db.deleteFrom('checkpoints').where('name', '=', 'test-reader').execute();
+    await writeCheckpoint(db, 'workflow-dispatcher', 7);
+    expect(await readCheckpoint(db, 'workflow-dispatcher')).toBe(7);
     await app.close();
     expect(isReadModelDatabaseClosed(db)).toBe(true);
-    if (!existed) await sql`drop schema ${sql.id(READ_MODEL_SCHEMA)} cascade`.execute(admin);
-    await closeReadModelDatabase(admin);
   });
 });
 

@@ -1,5 +1,6 @@
 export * from './service-calls.module';
 export * from './commands/service-call-command.processor';
+export type { CommandEvent } from './shared/stream-command';
 export * from './commands/service-call.repository';
 export * from './commands/open-service-call.command';
 export * from './commands/change-service-call.command';

@@ -211,7 +211,7 @@ test('downtime past every due time: each effect once and in order, the follow-up
   expect(slaWebhooks).toHaveLength(sla.length);
   expect(new Set(slaWebhooks).size).toBe(sla.length);
   const ledger = t.app.get(OutboundLedger);
-  for (const id of slaWebhooks) expect(ledger.lookup('webhook', id)?.state).toBe('sent');
+  for (const id of slaWebhooks) expect((await ledger.lookup('webhook', id))?.state).toBe('sent');
   expect((await t.callOf(slaCall)).escalations.filter((e) => e.automatic)).toHaveLength(2);
 }, 120_000);
 

@@ -10,7 +10,7 @@ import { AutomatedActionRegistry } from '../actions/automated-action.registry';
 import { CallRouter } from '../routing/call-router';
 import { RoutingSupervisor } from '../routing/routing-supervisor';
 
-export const toCallEventMessage = (e: RecordedEvent): CallEventMessage => ({ type: e.type, version: e.streamVersion, data: e.data });
+export const toCallEventMessage = (e: Pick<RecordedEvent, 'type' | 'streamVersion' | 'data'>): CallEventMessage => ({ type: e.type, version: e.streamVersion, data: e.data });
 
 /** The activities of serviceCallWorkflow. Every one is safe to run twice. */
 @Injectable()

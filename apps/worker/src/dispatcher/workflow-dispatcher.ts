@@ -63,8 +63,9 @@ export class WorkflowDispatcher {
     return this.position;
   }
 
-  /** Dispatches from the stored checkpoint until stop(); resolves once it has read the checkpoint. */
+  /** Dispatches until stop(); resolves once it has read where to start. */
   async start(): Promise<void> {
+    // from the stored checkpoint: another replica may have dispatched while this one did not lead
     this.position = await readCheckpoint(this.db, DISPATCHER_CHECKPOINT);
     this.running = true;
     this.loop = this.run();

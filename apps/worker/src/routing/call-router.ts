@@ -1,7 +1,7 @@
 import { Agent, callbackWindowState, isFinished, mustWaitBehind, routeCall, RoutingCandidate, routingCandidateOf, routingRequestOf, ServiceCall, WORKFLOW_ACTOR } from '@app/domain';
-import { RecordedEvent } from '@app/event-store';
+import { Coordination } from '@app/coordination';
 import { AgentsStore, RoutingQueueStore, WaitingCall, waitingCallOf } from '@app/read-models';
-import { AgentRefusedCallError, AgentRepository, AssignServiceCallCommand, ChangeServiceCallCommand, ServiceCallRepository } from '@app/service-calls';
+import { AgentRefusedCallError, AgentRepository, AssignServiceCallCommand, ChangeServiceCallCommand, CommandEvent, ServiceCallRepository } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 
@@ -12,12 +12,15 @@ const MAX_TAKE_ATTEMPTS = 5;
 
 export interface Placement {
   /** the call's events this placement appended (CallAssigned, or CallQueued), none when nothing changed */
-  events: RecordedEvent[];
+  events: CommandEvent[];
   outcome: 'ASSIGNED' | 'QUEUED' | 'NO_AGENTS' | 'UNCHANGED';
 }
 
+/** The critical section of routing decisions, across every worker of the deployment. */
+export const ROUTING_SECTION = 'routing';
+
 /**
- * Puts calls with agents. One decision at a time in this worker: each sees the loads every earlier
+ * Puts calls with agents. One decision at a time across the workers (ROUTING_SECTION): each sees the loads every earlier
  * one left (the agents this worker changed are kept as their streams answered, newer than the read
  * model), so a burst of calls spreads evenly instead of piling on the agent every decision saw idle.
  * The agent's own stream is the guard (AssignServiceCallCommand takes the call there first, and is
@@ -26,7 +29,6 @@ export interface Placement {
 @Injectable()
 export class CallRouter {
   private readonly logger = new Logger('CallRouter');
-  private lane: Promise<unknown> = Promise.resolve();
   private cached?: { at: number; agents: Map<string, Agent> };
   private readonly fresh = new Map<string, Agent>();
   /** told when a new call had to wait behind older ones that an agent could take now (the supervisor serves them) */
@@ -38,13 +40,12 @@ export class CallRouter {
     private readonly waitingStore: RoutingQueueStore,
     private readonly agents: AgentRepository,
     private readonly commandBus: CommandBus,
+    private readonly coordination: Coordination,
   ) {}
 
-  /** Runs `work` after every decision queued before it (decisions of this worker never interleave). */
+  /** Runs `work` after every decision queued before it: decisions never interleave, in this worker or any other. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.lane.then(work, work);
-    this.lane = run.catch(() => undefined);
-    return run;
+    return this.coordination.exclusive(ROUTING_SECTION, work);
   }
 
   /** The workflow's routing for the call's round `round`; nothing when the call is no longer waiting for it. */

@@ -56,13 +56,19 @@ export class RoutingSupervisor implements OnApplicationShutdown {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.dirty = true; // a new leader looks at once
     this.loop = this.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops looking (this worker no longer leads routing's supervision, or it shuts down). */
+  async stop(): Promise<void> {
     this.running = false;
     this.pause.wake();
     await this.loop;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   /** Capacity may have freed up (a call released): look again soon. */

@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { Coordination, Leadership } from '@app/coordination';
 import { EventStore } from '@app/event-store';
 import { webhookRetryOf } from '@app/outbound';
 import { ReadModelConnection } from '@app/read-models';
@@ -8,6 +9,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { ServiceCallActivitiesService } from '../activities/service-call.activities';
 import { AftercareActivitiesService } from '../aftercare/aftercare.activities';
 import { WorkflowDispatcher } from '../dispatcher/workflow-dispatcher';
+import { WorkerHealthServer } from '../health/worker-health.server';
 import { RoutingSupervisor } from '../routing/routing-supervisor';
 import { SlaDueTimers, slaTimerSinks } from '../sla/sla-due-timers';
 import { prebuiltWorkflowBundle, workflowBundleOptions } from './workflow-bundle';
@@ -22,6 +24,8 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   private worker?: Worker;
   private running?: Promise<void>;
   private dispatcher?: WorkflowDispatcher;
+  private readonly leaderships: Leadership[] = [];
+  private health?: WorkerHealthServer;
   private connections: { close(): Promise<void> }[] = [];
 
   constructor(
@@ -32,6 +36,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     private readonly readModels: ReadModelConnection,
     private readonly slaDueTimers: SlaDueTimers,
     private readonly routing: RoutingSupervisor,
+    private readonly coordination: Coordination,
   ) {}
 
   async start(): Promise<void> {
@@ -65,9 +70,20 @@ export class TemporalWorkerService implements OnApplicationShutdown {
       // a task started by a worker that then died is given to another one after this long (default 10 s)
       workflowTaskTimeout: this.config.temporalWorkflowTaskTimeoutMs,
     });
-    await this.dispatcher.start();
-    this.routing.start();
-    this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; dispatching from position ${this.dispatcher.checkpoint}`);
+    // one dispatcher and one routing supervisor across the workers: the leader's (the embedded default's
+    // one worker always leads); the SLA due timers are per worker, for the workflows it runs (a
+    // workflow runs on one worker at a time; a record twice is one record, by its idempotency key)
+    const dispatcher = this.dispatcher;
+    this.leaderships.push(
+      this.coordination.lead('workflow-dispatcher', { start: () => dispatcher.start(), stop: () => dispatcher.stop() }),
+      this.coordination.lead('routing-supervisor', { start: () => this.routing.start(), stop: () => this.routing.stop() }),
+    );
+    this.logger.log(`worker on task queue ${this.config.taskQueue} at ${this.config.temporalAddress}; leads: ${this.coordination.status().leads.join(', ') || 'nothing yet'}`);
+    if (this.config.workerHealthPort !== undefined) {
+      const worker = this.worker;
+      this.health = new WorkerHealthServer(() => ({ ok: worker.getState() === 'RUNNING', body: { worker: worker.getState(), ...this.leadership() } }));
+      this.logger.log(`health on port ${await this.health.listen(this.config.workerHealthPort)}`);
+    }
   }
 
   /** Resolves when the worker stops (or rejects when it fails). */
@@ -75,7 +91,14 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     return this.running ?? Promise.resolve();
   }
 
+  /** What this worker leads, and what it would lead once the replica leading it is gone. */
+  leadership(): { leads: string[]; waitingFor: string[] } {
+    return this.coordination.status();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.health?.close();
+    for (const leadership of this.leaderships.splice(0)) await leadership.resign();
     await this.dispatcher?.stop();
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running?.catch(() => undefined);

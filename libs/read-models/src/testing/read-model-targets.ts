@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sql } from 'kysely';
+import { createTestDatabase, postgresSkipReason, TestDatabase } from '../../../../test/support/postgres';
 import { closeReadModelDatabase, isReadModelDatabaseClosed, openReadModelDatabase, ReadModelDatabase, ReadModelDialect } from '../read-model.database';
 
 /** Where a read-model spec runs: a fresh, migrated database per open(), removed again by close(). */
@@ -30,14 +31,22 @@ export const SQLITE_TARGET: ReadModelTarget = {
 };
 
 /**
- * PostgreSQL at `url`: each open() migrates a schema of its own (dropped again by close()), so specs
- * and tests never see each other's rows.
+ * PostgreSQL: a test database of the spec file's own on the test server (made at the first open(),
+ * dropped after the file's tests), and in it a schema per open(), so the tests never see each other's
+ * rows. Registers its afterAll: call it while the file's tests are being defined.
  */
-export function postgresTarget(url: string): ReadModelTarget {
+export function postgresTarget(): ReadModelTarget {
+  let database: Promise<TestDatabase> | undefined;
   let n = 0;
+  afterAll(async () => {
+    if (database) await (await database).drop();
+  });
   return {
     dialect: 'postgres',
-    open: () => openReadModelDatabase(url, { schema: `read_models_test_${process.pid}_${++n}_${Math.random().toString(36).slice(2, 8)}` }),
+    async open() {
+      const { url } = await (database ??= createTestDatabase('read_models'));
+      return openReadModelDatabase(url, { schema: `read_models_${++n}` });
+    },
     async close(db) {
       if (isReadModelDatabaseClosed(db)) return;
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
@@ -47,18 +56,16 @@ export function postgresTarget(url: string): ReadModelTarget {
   };
 }
 
-// Tests are the one place besides configuration that may read the environment: they choose what to run against.
-const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-
 /**
  * The dialects the read-model specs run on (`describe.each(readModelTargets())('... ($dialect)')`):
- * SQLite always, PostgreSQL when TEST_DATABASE_URL is set (otherwise the calling file shows a
- * skipped test that says so).
+ * SQLite always, PostgreSQL when the test server is there (`npm test` starts one); otherwise the
+ * calling file shows a skipped test that says why.
  */
 export function readModelTargets(): ReadModelTarget[] {
-  if (TEST_DATABASE_URL) return [SQLITE_TARGET, postgresTarget(TEST_DATABASE_URL)];
-  describe.skip('on PostgreSQL (skipped: TEST_DATABASE_URL is not set)', () => {
-    it('needs a reachable PostgreSQL, e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres', () => undefined);
+  const skipped = postgresSkipReason();
+  if (!skipped) return [SQLITE_TARGET, postgresTarget()];
+  describe.skip(`on PostgreSQL (skipped: ${skipped})`, () => {
+    it('needs PostgreSQL', () => undefined);
   });
   return [SQLITE_TARGET];
 }

@@ -1,7 +1,7 @@
 import { Agent, AgentCommand, agentExists, AgentEvent, AgentState, agentStreamId, ConflictError, decideAgent, evolveAgent, foldAgent, WORKFLOW_ACTOR } from '@app/domain';
-import { EventStore, RecordedEvent } from '@app/event-store';
+import { EventStore } from '@app/event-store';
 import { Injectable } from '@nestjs/common';
-import { AggregateDefinition, executeOnStream, StreamCommandOptions } from '../shared/stream-command';
+import { AggregateDefinition, CommandEvent, executeOnStream, StreamCommandOptions } from '../shared/stream-command';
 
 /** `actor`, `idempotencyKey` (same key again from the same actor on the same agent: the first result), `expectedVersion`, `now`. */
 export type AgentCommandOptions = StreamCommandOptions;
@@ -9,7 +9,7 @@ export type AgentCommandOptions = StreamCommandOptions;
 export interface AgentCommandResult {
   agent: Agent;
   /** the events this command appended (or appended the first time, for a repeated idempotency key) */
-  events: RecordedEvent[];
+  events: CommandEvent[];
   /** global position the read models must reach to show this result */
   position: number;
 }

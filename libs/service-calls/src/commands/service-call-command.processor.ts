@@ -10,8 +10,8 @@ import {
   ServiceCallState,
   serviceCallStreamId,
 } from '@app/domain';
-import { EventStore, RecordedEvent } from '@app/event-store';
-import { AggregateDefinition, executeOnStream, StreamCommandOptions } from '../shared/stream-command';
+import { EventStore } from '@app/event-store';
+import { AggregateDefinition, CommandEvent, executeOnStream, StreamCommandOptions } from '../shared/stream-command';
 import { Injectable } from '@nestjs/common';
 
 /** `actor`, `idempotencyKey` (same key again from the same actor on the same call: the first result), `expectedVersion`, `now`. */
@@ -19,8 +19,8 @@ export type CommandOptions = StreamCommandOptions;
 
 export interface CommandResult {
   call: ServiceCall;
-  /** the events this command produced (or produced the first time, for a repeated idempotency key) */
-  events: RecordedEvent[];
+  /** the events this command produced (or produced the first time, for a repeated idempotency key); see CommandEvent for their positions */
+  events: CommandEvent[];
   /** global position the read models must reach to show this result */
   position: number;
 }

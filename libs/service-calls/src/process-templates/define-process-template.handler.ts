@@ -20,8 +20,8 @@ export class DefineProcessTemplateHandler implements ICommandHandler<DefineProce
     if (expectedVersion !== undefined && !(Number.isInteger(expectedVersion) && expectedVersion >= 0)) {
       throw new ValidationError('expectedVersion', 'expectedVersion must be a whole number, 0 for a new template');
     }
-    const { events } = await executeOnStream(this.store, processTemplateStream(definition.key), processTemplateStreamId(definition.key), { definition }, options);
+    const { events, position } = await executeOnStream(this.store, processTemplateStream(definition.key), processTemplateStreamId(definition.key), { definition }, options);
     const [defined] = events;
-    return { template: processTemplateOf(defined.data as Parameters<typeof processTemplateOf>[0]), position: defined.position };
+    return { template: processTemplateOf(defined.data as Parameters<typeof processTemplateOf>[0]), position };
   }
 }

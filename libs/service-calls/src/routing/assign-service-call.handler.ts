@@ -1,18 +1,20 @@
 import { bestRoleHolder, ConflictError, LIMITS, optionalText, routingRequestOf, stepAssignments } from '@app/domain';
-import { RecordedEvent } from '@app/event-store';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AgentCommandResult, AgentRepository } from '../agents/agent.repository';
 import { ServiceCallCommandProcessor } from '../commands/service-call-command.processor';
 import { ServiceCallRepository } from '../commands/service-call.repository';
-import { alreadyRecorded } from '../shared/stream-command';
+import { mayCompensate, withStepKey } from '../shared/append-outcome';
+import { alreadyRecorded, CommandEvent } from '../shared/stream-command';
 import { AgentRefusedCallError, AssignmentRequest, AssignServiceCallCommand, AssignServiceCallResult } from './assign-service-call.command';
 
 /**
  * Two streams, one order: the agent takes the call (their stream appends with its expected version,
  * so two assignments cannot both take a last free slot), the call records CallAssigned, and the
- * agent who had the call releases it. When the call refuses, the agent gets the slot back. A repeated
- * idempotency key takes nobody and answers with the first result.
+ * agent who had the call releases it. When the call refuses, the agent gets the slot back; an append
+ * that failed ambiguously (a network error after the store committed) counts as refused only once
+ * the call's stream, read again, shows it did not land (executeOnStream). A repeated idempotency key
+ * takes nobody and answers with the first result.
  */
 @CommandHandler(AssignServiceCallCommand)
 export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCallCommand, AssignServiceCallResult> {
@@ -39,10 +41,11 @@ export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCa
     let result;
     try {
       const steps = stepAssignments(call, agent.id, agent.roles, bestRoleHolder(routingRequestOf(call), assignment.candidates, now));
-      result = await this.processor.execute(callId, { type: 'AssignServiceCall', data: assignmentData(assignment, steps, reason) }, run);
+      // always with a key: an append that failed but may have been written is read back, never undone blindly
+      result = await this.processor.execute(callId, { type: 'AssignServiceCall', data: assignmentData(assignment, steps, reason) }, withStepKey(run, 'assign'));
     } catch (error) {
-      // the call was not given to them: no capacity leaks
-      if (taken.events.length > 0) {
+      // the call was not given to them: no capacity leaks (unless nobody can tell whether it was: then it stays)
+      if (taken.events.length > 0 && mayCompensate(error)) {
         await this.agents.releaseCall(agent.id, callId, 'assignment-refused', { actor: run.actor, now }).catch((e: unknown) => this.logger.error(`release of ${agent.id} failed: ${String(e)}`));
       }
       throw error;
@@ -59,7 +62,7 @@ export class AssignServiceCallHandler implements ICommandHandler<AssignServiceCa
   }
 
   /** The agent who had the call gives it back (with the command's key: a repeat does it once); the position to wait for. */
-  private async releasePrevious(events: readonly RecordedEvent[], callId: string, options: { actor: string; idempotencyKey?: string; now: Date }): Promise<number> {
+  private async releasePrevious(events: readonly CommandEvent[], callId: string, options: { actor: string; idempotencyKey?: string; now: Date }): Promise<number> {
     const assigned = events.find((e) => e.type === 'CallAssigned')?.data as { agentId: string; previousAgentId: string | null } | undefined;
     if (!assigned?.previousAgentId || assigned.previousAgentId === assigned.agentId) return 0;
     return (await this.agents.releaseCall(assigned.previousAgentId, callId, 'reassigned', options)).position;

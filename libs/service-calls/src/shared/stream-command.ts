@@ -1,5 +1,6 @@
 import { ConflictError } from '@app/domain';
 import { EventStore, RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { streamIfLanded } from './append-outcome';
 
 /** Who runs a command on an aggregate's stream, and how. */
 export interface StreamCommandOptions {
@@ -43,10 +44,18 @@ export interface AggregateDefinition<State, Existing extends State, Command, Eve
   lostRace(actualVersion: number, pinned: boolean): Error;
 }
 
+/**
+ * An event as the command that appended it knows it. The store reports the global position of an
+ * append's last event only (the others' need not be consecutive), and not when it recorded them: the
+ * last event has its position, the others none, none has recordedAt. Events of a repeated idempotency
+ * key were read from the stream and have both.
+ */
+export type CommandEvent = Omit<RecordedEvent, 'position' | 'recordedAt'> & { position?: number; recordedAt?: string };
+
 export interface StreamCommandResult<Existing> {
   state: Existing;
   /** the events this command appended (or appended the first time, for a repeated idempotency key) */
-  events: RecordedEvent[];
+  events: CommandEvent[];
   /** global position the read models must reach to show this result */
   position: number;
 }
@@ -91,9 +100,7 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
       );
       const after = events.reduce((s, e) => aggregate.evolve(s, e), state);
       if (!aggregate.exists(after)) throw new Error(`an appended ${aggregate.noun} must exist`);
-      // Positions of a multi-event append are consecutive in the SQLite store; in EventStoreDB they are
-      // not, but only the last one (the one read-your-writes waits for) is used for anything but display.
-      const first = appended.position - events.length + 1;
+      // only the last event's position is known (the one read-your-writes waits for): no other is made up
       return {
         state: after,
         position: appended.position,
@@ -103,12 +110,19 @@ export async function executeOnStream<State, Existing extends State, Command, Ev
           data: e.data as Record<string, unknown>,
           metadata,
           streamVersion: version + i + 1,
-          position: first + i,
-          recordedAt: metadata.at,
+          ...(i === events.length - 1 ? { position: appended.position } : {}),
         })),
       };
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof WrongExpectedVersionError)) {
+        // ambiguous: it may have been written. With a key, the stream tells (its first run's result, as
+        // for a repeated key); without one, nothing can tell and the error stands.
+        const landed = scopedKey ? await streamIfLanded(store, streamId, scopedKey, error) : undefined;
+        if (!landed) throw error;
+        const state = aggregate.fold(landed);
+        if (!aggregate.exists(state)) throw new Error(`an appended ${aggregate.noun} must exist`);
+        return { state, events: landed.filter((e) => e.metadata.idempotencyKey === scopedKey), position: landed[landed.length - 1].position };
+      }
       const pinned = options.expectedVersion !== undefined;
       if (pinned || attempt >= MAX_APPEND_ATTEMPTS) throw aggregate.lostRace(error.actual, pinned);
     }

@@ -313,7 +313,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
         await new Promise((resolve) => setTimeout(resolve, 400));
       }
     } finally {
-      t.dispatcher.start();
+      await t.dispatcher.start();
     }
     await untilFinished(id);
     await save('loop-resolved-by-manager', id);
@@ -328,7 +328,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
       const scheduledFor = new Date().toISOString();
       await t.activities.issueCommand({ callId: id, command: { type: 'ScheduleContact', data: { contactId: 'follow-up-1', purpose: 'FOLLOW_UP', channel: 'EMAIL', scheduledFor } }, idempotencyKey: 'schedule-contact:follow-up-1' });
     } finally {
-      t.dispatcher.start();
+      await t.dispatcher.start();
     }
     await eventually('the loop', async () => ((await workflowOf(id).fetchHistory()).events?.length ?? 0) > 150, { timeoutMs: 60_000 });
     await workflowOf(id).terminate('recorded the loop');
@@ -368,7 +368,7 @@ recording(`record serviceCallWorkflow histories as ${LABEL}-<scenario>.json`, ()
       // the new run gets the opening event from this signal and the rest from the dispatcher
       runId = restarted.signaledRunId;
     } finally {
-      t.dispatcher.start();
+      await t.dispatcher.start();
     }
     await untilStep(id, 'identify-cause', 'READY');
     for (const step of ['identify-cause', 'propose-solution', 'agree-solution', 'carry-out-solution', 'offer-compensation', 'confirm-with-customer']) {

@@ -93,7 +93,7 @@ describe('a run of the release before issue 18 caught in a command loop settles 
     expect((await markers(id)) - atHandOver).toBeLessThan(5); // what was in flight, then nothing more
     expect((await handleOf(id).describe()).status.name).toBe('RUNNING');
 
-    t.dispatcher.start(); // ServiceCallResolved (and the rest again, ignored by version)
+    await t.dispatcher.start(); // ServiceCallResolved (and the rest again, ignored by version)
     await eventually('call RESOLVED', async () => (await t.callOf(id)).status === 'RESOLVED');
     await handleOf(id).result();
     const stream = await t.streamOf(id);
@@ -112,7 +112,7 @@ describe('a run of the release before issue 18 caught in a command loop settles 
       const data = { contactId: 'follow-up-1', purpose: 'FOLLOW_UP' as const, channel: 'EMAIL' as const, scheduledFor: new Date().toISOString() };
       await t.activities.issueCommand({ callId: id, command: { type: 'ScheduleContact', data }, idempotencyKey: 'schedule-contact:follow-up-1' });
     } finally {
-      t.dispatcher.start();
+      await t.dispatcher.start();
     }
     await eventually('the released code loops', async () => (await markers(id)) > 40, { timeoutMs: 30_000 });
 

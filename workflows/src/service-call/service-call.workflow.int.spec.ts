@@ -364,7 +364,7 @@ describe('serviceCallWorkflow (time-skipping server, real activities and event s
       const restarted = await deliver(id, opened);
       expect(restarted.signaledRunId).not.toBe(firstRun);
     } finally {
-      t.dispatcher.start(); // redelivers what the people did meanwhile: duplicates for the new run
+      await t.dispatcher.start(); // redelivers what the people did meanwhile: duplicates for the new run
     }
 
     const reviewed = await untilStep(id, 'identify-cause', 'READY');

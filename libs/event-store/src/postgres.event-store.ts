@@ -13,6 +13,7 @@ import {
   Subscription,
   WrongExpectedVersionError,
 } from './event-store.port';
+import { CATCH_UP_BATCH, PollingSubscription } from './polling-subscription';
 import { DeadPositions, finalPrefix, missingRanges } from './postgres.gaps';
 import { migrate, SCHEMA } from './postgres.schema';
 
@@ -25,7 +26,6 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-const CATCH_UP_BATCH = 500;
 /** NOTIFY channel: an append happened (payload empty; readers look for themselves). */
 const CHANNEL = 'event_store_appended';
 const APPLICATION_NAME = 'service-call-event-store';
@@ -96,7 +96,7 @@ export class PostgresEventStore extends EventStore {
   private readonly pool: Pool;
   private readonly pollIntervalMs: number;
   private readonly dead = new DeadPositions();
-  private readonly subscriptions = new Set<PostgresSubscription>();
+  private readonly subscriptions = new Set<PollingSubscription>();
   /** appends and notifications in flight, which close() lets finish */
   private readonly pending = new Set<Promise<unknown>>();
   private schema?: Promise<void>;
@@ -172,7 +172,7 @@ export class PostgresEventStore extends EventStore {
 
   override subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     this.listener ??= new Listener(this.options.connectionString, () => this.wakeSubscriptions());
-    const sub = new PostgresSubscription(
+    const sub = new PollingSubscription(
       (after, stopped) => this.readFinal(after, CATCH_UP_BATCH, stopped),
       handler,
       options,
@@ -407,88 +407,3 @@ class Listener {
   }
 }
 
-/**
- * One reader loop per subscription: read the final events after the last delivered position, hand
- * each to the handler in turn, and when there is nothing new, sleep until woken (an append here, a
- * notification from elsewhere) or the poll interval passes. A failed read is tried again (the server
- * may be restarting); a failed handler ends the subscription (onError).
- */
-class PostgresSubscription implements Subscription {
-  private stopped = false;
-  /** set by wake(): an append that lands while the handler runs must not wait for the next poll */
-  private woken = false;
-  private endSleep: (() => void) | undefined;
-  private readonly done: Promise<void>;
-
-  constructor(
-    private readonly read: (after: number, stopped: () => boolean) => Promise<RecordedEvent[]>,
-    private readonly handler: EventHandler,
-    private readonly options: SubscribeOptions,
-    private readonly pollIntervalMs: number,
-    onEnd: () => void,
-  ) {
-    this.done = this.run().finally(onEnd);
-  }
-
-  wake(): void {
-    this.woken = true;
-    this.endSleep?.();
-  }
-
-  /** Do not await this from inside the handler: it waits for the handler to return. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.endSleep?.();
-    await this.done;
-  }
-
-  private async run(): Promise<void> {
-    await Promise.resolve(); // let subscribeToAll return before the first read and handler call
-    let position = this.options.fromPosition ?? 0;
-    let failures = 0;
-    while (!this.stopped) {
-      this.woken = false;
-      let batch: RecordedEvent[];
-      try {
-        batch = await this.read(position, () => this.stopped);
-        failures = 0;
-      } catch (error) {
-        if (this.stopped) return;
-        failures += 1;
-        if (failures === 1 || failures % 20 === 0) console.warn(`event store subscription: reading failed ${failures}x, retrying: ${String(error)}`);
-        await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
-        continue;
-      }
-      for (const event of batch) {
-        if (this.stopped) return;
-        try {
-          await this.handler(event);
-        } catch (error) {
-          this.stopped = true;
-          (this.options.onError ?? reportUnhandled)(error);
-          return;
-        }
-        position = event.position;
-      }
-      if (batch.length < CATCH_UP_BATCH && !this.woken) await this.sleep(this.pollIntervalMs);
-      // a long catch-up must not starve the process: let timers and I/O run between batches
-      else await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.endSleep?.(), ms);
-      this.endSleep = () => {
-        clearTimeout(timer);
-        this.endSleep = undefined;
-        resolve();
-      };
-    });
-  }
-}
-
-function reportUnhandled(error: unknown): void {
-  console.error('event store subscription stopped after an error', error);
-}

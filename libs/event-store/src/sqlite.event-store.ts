@@ -12,6 +12,7 @@ import {
   Subscription,
   WrongExpectedVersionError,
 } from './event-store.port';
+import { CATCH_UP_BATCH, PollingSubscription } from './polling-subscription';
 
 export interface SqliteEventStoreOptions {
   path: string;
@@ -21,7 +22,6 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-const CATCH_UP_BATCH = 500;
 /** Writers in other processes hold the lock for well under a millisecond; waiting this long means trouble. */
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -114,7 +114,7 @@ type Outcome = { result: AppendResult } | { error: unknown };
 export class SqliteEventStore extends EventStore {
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
-  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly commitBatch: Database.Transaction<(batch: QueuedAppend[]) => Outcome[]>;
   private readonly appendOne: Database.Transaction<(append: QueuedAppend) => AppendResult>;
@@ -172,7 +172,7 @@ export class SqliteEventStore extends EventStore {
    * stop() or close() releases them.
    */
   override subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
-    const sub = new SqliteSubscription(
+    const sub = new PollingSubscription(
       (from) => this.readAllSync(from, CATCH_UP_BATCH),
       handler,
       options,
@@ -251,77 +251,3 @@ function assertValidExpectedVersion(expected: ExpectedVersion): void {
   }
 }
 
-/**
- * One reader loop per subscription: read a batch after the last delivered position, hand each event to
- * the handler in turn, and when there is nothing new, sleep until an in-process append wakes it or the
- * poll interval passes (appends by other processes have no other way to reach us).
- */
-class SqliteSubscription implements Subscription {
-  private stopped = false;
-  /** set by wake(); an append that lands while the handler runs must not wait for the next poll */
-  private appended = false;
-  private endSleep: (() => void) | undefined;
-  private readonly done: Promise<void>;
-
-  constructor(
-    private readonly readBatch: (fromPosition: number) => RecordedEvent[],
-    private readonly handler: EventHandler,
-    private readonly options: SubscribeOptions,
-    private readonly pollIntervalMs: number,
-    onEnd: () => void,
-  ) {
-    this.done = this.run().finally(onEnd);
-  }
-
-  wake(): void {
-    this.appended = true;
-    this.endSleep?.();
-  }
-
-  /** Do not await this from inside the handler: it waits for the handler to return. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.endSleep?.();
-    await this.done;
-  }
-
-  private async run(): Promise<void> {
-    // Let subscribeToAll return before the first read and handler call.
-    await Promise.resolve();
-    let position = this.options.fromPosition ?? 0;
-    try {
-      while (!this.stopped) {
-        this.appended = false;
-        const batch = this.readBatch(position);
-        for (const event of batch) {
-          if (this.stopped) return;
-          await this.handler(event);
-          position = event.position;
-        }
-        if (batch.length < CATCH_UP_BATCH && !this.appended) await this.sleep();
-        // a long catch-up must not starve the process (an awaited synchronous handler only yields to
-        // microtasks): let timers and I/O, e.g. HTTP requests and /health, run between batches
-        else await new Promise((resolve) => setImmediate(resolve));
-      }
-    } catch (error) {
-      this.stopped = true;
-      (this.options.onError ?? reportUnhandled)(error);
-    }
-  }
-
-  private sleep(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.endSleep?.(), this.pollIntervalMs);
-      this.endSleep = () => {
-        clearTimeout(timer);
-        this.endSleep = undefined;
-        resolve();
-      };
-    });
-  }
-}
-
-function reportUnhandled(error: unknown): void {
-  console.error('event store subscription stopped after an error', error);
-}

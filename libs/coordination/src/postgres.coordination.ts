@@ -81,11 +81,9 @@ export class PostgresCoordination extends Coordination {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, lockKey(name)]);
-      try {
-        return await work();
-      } finally {
-        await client.query('COMMIT');
-      }
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -47,6 +47,20 @@ export type ExpectedVersion =
 export const NO_STREAM = 'no_stream' as const;
 export const ANY_VERSION = 'any' as const;
 
+/** Whether a stream at version `current` is what the appender expected. */
+export function versionMatches(expected: ExpectedVersion, current: number): boolean {
+  if (expected === ANY_VERSION) return true;
+  if (typeof expected === 'number') return expected === current;
+  return current === 0; // NO_STREAM
+}
+
+/** An exact expected version is a non-negative integer; anything else is a programming error. */
+export function assertValidExpectedVersion(expected: ExpectedVersion): void {
+  if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
+    throw new RangeError(`expected version must be a non-negative integer, got ${expected}`);
+  }
+}
+
 export interface AppendResult {
   /** the stream's version after the append */
   nextVersion: number;

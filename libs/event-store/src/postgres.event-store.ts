@@ -12,6 +12,8 @@ import {
   SubscribeOptions,
   Subscription,
   WrongExpectedVersionError,
+  assertValidExpectedVersion,
+  versionMatches,
 } from './event-store.port';
 import { CATCH_UP_BATCH, PollingSubscription } from './polling-subscription';
 import { DeadPositions, finalPrefix, missingRanges } from './postgres.gaps';
@@ -349,17 +351,7 @@ function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
 
-function versionMatches(expected: ExpectedVersion, current: number): boolean {
-  if (expected === ANY_VERSION) return true;
-  if (typeof expected === 'number') return expected === current;
-  return current === 0; // NO_STREAM
-}
 
-function assertValidExpectedVersion(expected: ExpectedVersion): void {
-  if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
-    throw new RangeError(`expected version must be a non-negative integer, got ${expected}`);
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import {
-  ANY_VERSION,
   AppendResult,
   EventData,
   EventMetadata,
@@ -11,6 +10,8 @@ import {
   SubscribeOptions,
   Subscription,
   WrongExpectedVersionError,
+  assertValidExpectedVersion,
+  versionMatches,
 } from './event-store.port';
 import { CATCH_UP_BATCH, PollingSubscription } from './polling-subscription';
 
@@ -239,15 +240,5 @@ export class SqliteEventStore extends EventStore {
   }
 }
 
-function versionMatches(expected: ExpectedVersion, current: number): boolean {
-  if (expected === ANY_VERSION) return true;
-  if (typeof expected === 'number') return expected === current;
-  return current === 0; // NO_STREAM
-}
 
-function assertValidExpectedVersion(expected: ExpectedVersion): void {
-  if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
-    throw new RangeError(`expected version must be a non-negative integer, got ${expected}`);
-  }
-}
 

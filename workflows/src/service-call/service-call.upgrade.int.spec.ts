@@ -114,7 +114,9 @@ describe('a run of the release before issue 18 caught in a command loop settles 
     } finally {
       await t.dispatcher.start();
     }
-    await eventually('the released code loops', async () => (await markers(id)) > 40, { timeoutMs: 30_000 });
+    // the released code repeats the two SLA records without end; on a loaded machine it loops slower, so the
+    // precondition asks for a loop (far past the 2 records a settled run makes), not for its full speed
+    await eventually('the released code loops', async () => (await markers(id)) > 20, { timeoutMs: 60_000 });
 
     await t.startWorker();
     const atHandOver = await markers(id);

@@ -13,6 +13,7 @@ import { ServiceCallsModule } from '@app/service-calls';
 import { OutboundModule, webhookRetryOf } from '@app/outbound';
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import * as fs from 'node:fs';
@@ -189,6 +190,24 @@ export function eventually<T>(
   { timeoutMs = 30_000, intervalMs = 10 } = {},
 ): Promise<T> {
   return waitFor(probe, timeoutMs, { intervalMs, description: what });
+}
+
+/**
+ * Until the run has no workflow task scheduled or running and no activity. The test server's describe()
+ * does not show a task that has started (a worker holds it while its local activities run), so the
+ * history says whether the last task was completed: signals sent while one is open reach the run
+ * together with what it decided, and a test that means to signal an idle run would not.
+ */
+export async function untilWorkflowIdle(handle: WorkflowHandle): Promise<void> {
+  await eventually('the workflow idle', async () => {
+    const { raw, status } = await handle.describe();
+    if (status.name !== 'RUNNING') return true;
+    if (raw.pendingWorkflowTask || (raw.pendingActivities?.length ?? 0) > 0) return false;
+    const tasks = ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.workflowTaskScheduledEventAttributes || e.workflowTaskStartedEventAttributes || e.workflowTaskCompletedEventAttributes,
+    );
+    return tasks.at(-1)?.workflowTaskCompletedEventAttributes !== undefined;
+  });
 }
 
 export function stepOf(call: ServiceCall, stepKey: string): Step {

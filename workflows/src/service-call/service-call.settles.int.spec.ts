@@ -14,7 +14,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import * as fc from 'fast-check';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { eventually, RecordedEvent, startWorkflowTestEnv, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
+import { eventually, RecordedEvent, startWorkflowTestEnv, untilWorkflowIdle, WorkflowTestEnv } from '../../../test/support/temporal-test-env';
 import { ProcessCommand, ServiceCallActivities } from './service-call.activities';
 import { callEventSignal, CallEventMessage, SERVICE_CALL_WORKFLOW_TYPE, serviceCallWorkflowId } from './service-call.messages';
 
@@ -159,14 +159,7 @@ describe('serviceCallWorkflow settles whatever order and number of signals its e
     });
   }
 
-  /** Until no workflow task is pending or running and no activity either. */
-  async function untilIdle(callId: string): Promise<void> {
-    const handle = t.env.client.workflow.getHandle(serviceCallWorkflowId(callId));
-    await eventually('the workflow idle', async () => {
-      const { raw, status } = await handle.describe();
-      return status.name !== 'RUNNING' || (!raw.pendingWorkflowTask && (raw.pendingActivities?.length ?? 0) === 0);
-    });
-  }
+  const untilIdle = (callId: string) => untilWorkflowIdle(t.env.client.workflow.getHandle(serviceCallWorkflowId(callId)));
 
   /** Every run's history once the workflow is idle: no workflow task pending or running, no activity, the same length twice. */
   async function settledHistories(callId: string, runIds: Set<string>) {

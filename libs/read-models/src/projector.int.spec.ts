@@ -4,7 +4,7 @@ import { ServiceCallCommandProcessor, newCallId } from '@app/service-calls';
 import Database from 'better-sqlite3';
 import { sqliteTestDir } from '../../event-store/src/testing/sqlite-test-dir';
 import { Projector } from './projector';
-import { closeReadModelDatabase, openReadModelDatabase, ReadModelDatabase } from './read-model.database';
+import { advanceCheckpoint, closeReadModelDatabase, openReadModelDatabase, PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint } from './read-model.database';
 import { rebuildReadModels } from './rebuild-read-models';
 import { ServiceCallSummariesProjection } from './service-call-summaries/service-call-summaries.projection';
 import { ServiceCallSummariesStore } from './service-call-summaries/service-call-summaries.store';
@@ -100,6 +100,51 @@ describe.each(readModelTargets())('read models ($dialect)', (target) => {
     expect(await projector.waitFor(next.position, 2000)).toBe(true);
     expect(seen).toHaveLength(2);
     await projector.stop();
+  });
+
+  it('replicas: a projector tells its listeners of the events another replica applied first, with the call as it is now, and the checkpoint never goes back', async () => {
+    const other = await target.connectAgain(db);
+    sqlite.atTeardown(() => closeReadModelDatabase(other));
+    const a = new Projector(db, store);
+    const b = new Projector(other, store);
+    const fail = (e: unknown) => {
+      throw e;
+    };
+    await a.start(fail);
+    await b.start(fail);
+    const first = await openCall(1);
+    expect(await b.waitFor(await store.lastPosition(), 5000)).toBe(true);
+    await b.stop(); // b's subscribers are still connected; a applies what follows
+    const second = await openCall(2);
+    await processor.execute(first, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
+    const last = await processor.execute(first, { type: 'MarkStepsReady', data: { phaseKey: 'intake', stepKeys: ['record-complaint'] } }, { actor: 'workflow' });
+    expect(await a.waitFor(last.position, 5000)).toBe(true);
+
+    const told: { type: string; callVersion?: number }[] = [];
+    const changed: [string, number][] = [];
+    b.onProjected((event, call) => told.push({ type: event.type, callVersion: call?.version }));
+    b.onCallChanged((call) => changed.push([call.id, call.version]));
+    await b.start(fail); // from where it stopped, not from the shared checkpoint a moved on
+    expect(await b.waitFor(last.position, 5000)).toBe(true);
+    expect(told).toEqual([
+      { type: 'ServiceCallOpened', callVersion: 1 },
+      { type: 'PhaseStarted', callVersion: 3 },
+      { type: 'StepReady', callVersion: 3 },
+    ]);
+    // each call as it is now (told once per batch that held its events)
+    expect(changed[0]).toEqual([second, 1]);
+    expect(changed.slice(1).length).toBeGreaterThan(0);
+    for (const entry of changed.slice(1)) expect(entry).toEqual([first, 3]);
+    expect((await new ServiceCallSummariesStore(db).byId(first))?.version).toBe(3);
+    expect(await readCheckpoint(db, PROJECTOR_CHECKPOINT)).toBe(last.position);
+    await a.stop();
+    await b.stop();
+
+    // a replica that commits a batch ending before the other's leaves the shared checkpoint where it was
+    await advanceCheckpoint(other, PROJECTOR_CHECKPOINT, last.position - 2);
+    expect(await readCheckpoint(db, PROJECTOR_CHECKPOINT)).toBe(last.position);
+    await advanceCheckpoint(other, PROJECTOR_CHECKPOINT, last.position + 1);
+    expect(await readCheckpoint(db, PROJECTOR_CHECKPOINT)).toBe(last.position + 1);
   });
 
   it('redelivered events change nothing (versions already applied are skipped)', async () => {

@@ -1,9 +1,16 @@
-import { ServiceCall } from '@app/domain';
+import { callIdOfStream, ServiceCall } from '@app/domain';
 import { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { EventEmitter } from 'node:events';
-import { lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint, writeCheckpoint } from './read-model.database';
+import { advanceCheckpoint, lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint } from './read-model.database';
 import { Projection } from './projection';
 import { applyToProjections, createProjections } from './projections';
+import { projectedCall } from './service-call-summaries/service-call-summaries.projection';
+
+/** What one batch did: per event the call it changed here; the calls whose events another replica had applied, as they are now. */
+interface Applied {
+  changes: (ServiceCall | undefined)[];
+  appliedElsewhere: Map<string, ServiceCall | undefined>;
+}
 
 /** Events applied in one transaction at most; a batch is committed sooner when the log has no more for now. */
 const MAX_BATCH = 500;
@@ -14,6 +21,12 @@ const MAX_BATCH = 500;
  * Events that arrive together (a busy API, a catch-up) share a transaction: the read models' indexes
  * make the commit, not the event, the expensive part. One batch is applied at a time, in log order;
  * what arrives meanwhile makes up the next one.
+ *
+ * Replicas: every API replica runs a projector over the same read models. Their transactions take
+ * turns (lockProjection) and each event changes the read models once (a projection skips what it
+ * already holds); the shared checkpoint only moves forward. A replica still tells its own
+ * subscribers about every event, also one another replica applied first: then with the call as the
+ * read models hold it now (versions may jump, never go back).
  */
 export class Projector {
   private readonly projections: Projection[] = createProjections();
@@ -57,7 +70,9 @@ export class Projector {
     const generation = ++this.generation;
     let from: number;
     try {
-      from = await readCheckpoint(this.db, PROJECTOR_CHECKPOINT);
+      // after a failure, from where this projector's listeners were told last (the shared checkpoint
+      // may be ahead, moved by another replica: its events are still news to this replica's subscribers)
+      from = this.position > 0 ? this.position : await readCheckpoint(this.db, PROJECTOR_CHECKPOINT);
     } catch (error) {
       this.fail(error);
       return;
@@ -110,8 +125,8 @@ export class Projector {
   }
 
   /**
-   * Every event after the read models include it, with the call's new state when it changed one
-   * (undefined for other streams and for an event the projections had already applied): for alerts.
+   * Every event after the read models include it, with the call it belongs to as they hold it (after
+   * the event; later, when another replica applied it first), undefined for other streams: for alerts.
    */
   onProjected(listener: (event: RecordedEvent, call: ServiceCall | undefined) => void): () => void {
     this.changes.on('event', listener);
@@ -139,20 +154,16 @@ export class Projector {
       while (this.pending.length) {
         const generation = this.generation;
         const batch = this.pending.splice(0, MAX_BATCH);
-        let changes: (ServiceCall | undefined)[];
+        let applied: Applied;
         try {
-          changes = await this.apply(batch);
+          applied = await this.apply(batch);
           this.commits++;
         } catch (error) {
           if (generation === this.generation) this.fail(error); // rolled back: nothing of the batch is in the read models
           return;
         }
         this.advanceTo(batch[batch.length - 1].position);
-        batch.forEach((event, i) => {
-          const changed = changes[i];
-          if (changed) this.changes.emit('call', changed);
-          this.changes.emit('event', event, changed);
-        });
+        this.tell(batch, applied);
       }
     })().finally(() => {
       this.draining = undefined;
@@ -160,14 +171,43 @@ export class Projector {
     });
   }
 
-  /** One transaction: the batch through every projection, then the checkpoint. */
-  private apply(batch: readonly RecordedEvent[]): Promise<(ServiceCall | undefined)[]> {
+  /**
+   * One transaction: the batch through every projection, then the checkpoint. Also reads, for the
+   * calls whose events another replica had applied, the call as the read models hold it now.
+   */
+  private apply(batch: readonly RecordedEvent[]): Promise<Applied> {
     return this.db.transaction().execute(async (trx) => {
       await lockProjection(trx);
       const changes: (ServiceCall | undefined)[] = [];
       for (const event of batch) changes.push(await applyToProjections(trx, this.projections, event));
-      await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, batch[batch.length - 1].position);
-      return changes;
+      await advanceCheckpoint(trx, PROJECTOR_CHECKPOINT, batch[batch.length - 1].position);
+      const appliedElsewhere = new Map<string, ServiceCall | undefined>();
+      batch.forEach((event, i) => {
+        const callId = callIdOfStream(event.streamId);
+        if (callId && !changes[i]) appliedElsewhere.set(callId, undefined);
+      });
+      for (const callId of appliedElsewhere.keys()) appliedElsewhere.set(callId, await projectedCall(trx, callId));
+      return { changes, appliedElsewhere };
+    });
+  }
+
+  /**
+   * The listeners hear of each event in log order, with the call it changed. A call whose event
+   * another replica applied is told as the read models hold it now, once per batch (at its last event).
+   */
+  private tell(batch: readonly RecordedEvent[], { changes, appliedElsewhere }: Applied): void {
+    const lastOfCall = new Map<string, number>();
+    batch.forEach((event, i) => {
+      const callId = callIdOfStream(event.streamId);
+      if (callId && appliedElsewhere.has(callId)) lastOfCall.set(callId, i);
+    });
+    batch.forEach((event, i) => {
+      const callId = callIdOfStream(event.streamId);
+      const now = callId ? appliedElsewhere.get(callId) : undefined;
+      const call = changes[i] ?? (now && now.version >= event.streamVersion ? now : undefined);
+      if (changes[i]) this.changes.emit('call', changes[i]);
+      else if (call && lastOfCall.get(callId!) === i) this.changes.emit('call', call);
+      this.changes.emit('event', event, call);
     });
   }
 

@@ -144,6 +144,16 @@ export async function writeCheckpoint(db: ReadModelDatabase, name: string, posit
     .execute();
 }
 
+/** Moves a checkpoint forward only: replicas that apply the same log in turns never take it back. */
+export async function advanceCheckpoint(db: ReadModelDatabase, name: string, position: number): Promise<void> {
+  const greatest = dialectOf(db) === 'postgres' ? sql<number>`greatest(checkpoints.position, excluded.position)` : sql<number>`max(checkpoints.position, excluded.position)`;
+  await db
+    .insertInto('checkpoints')
+    .values({ name, position })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ position: greatest }))
+    .execute();
+}
+
 /**
  * BEGIN IMMEDIATE: the API and the worker both write to the file (the projector, the dispatcher's
  * checkpoint). A deferred transaction that reads first and then writes fails at once with SQLITE_BUSY

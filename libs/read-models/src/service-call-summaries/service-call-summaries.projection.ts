@@ -58,6 +58,14 @@ export class ServiceCallSummariesProjection implements Projection {
   }
 }
 
+/** The call as the read models hold it now (another replica's projector may have applied its latest events). */
+export async function projectedCall(db: ReadModelDatabase, callId: string): Promise<ServiceCall | undefined> {
+  const [row] = await CURRENT.execute(db, { id: callId });
+  if (!row) return undefined;
+  const call = upcastServiceCall(JSON.parse(row.doc) as StoredServiceCall);
+  return callExists(call) ? call : undefined;
+}
+
 const CURRENT = prepare({ id: true }, (db, p: { id: string }) => db.selectFrom('service_calls').select(['doc', 'sla_at_risk_at', 'sla_due_at']).where('id', '=', p.id));
 
 /** A new call's row, or the changed columns of a known one (its id, tracking code, process and opening never change). */

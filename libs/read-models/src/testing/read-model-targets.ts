@@ -9,19 +9,25 @@ import { closeReadModelDatabase, isReadModelDatabaseClosed, openReadModelDatabas
 export interface ReadModelTarget {
   readonly dialect: ReadModelDialect;
   open(): Promise<ReadModelDatabase>;
+  /** another connection to the same database, as a second replica has; close it with closeReadModelDatabase (close() removes the database) */
+  connectAgain(db: ReadModelDatabase): Promise<ReadModelDatabase>;
   close(db: ReadModelDatabase): Promise<void>;
 }
 
 const sqliteFiles = new WeakMap<ReadModelDatabase, string>();
+const FILE = 'read-models.sqlite';
 
 /** A new SQLite file in a temporary folder. */
 export const SQLITE_TARGET: ReadModelTarget = {
   dialect: 'sqlite',
   async open() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'read-models-'));
-    const db = await openReadModelDatabase(path.join(dir, 'read-models.sqlite'));
+    const db = await openReadModelDatabase(path.join(dir, FILE));
     sqliteFiles.set(db, dir);
     return db;
+  },
+  async connectAgain(db) {
+    return openReadModelDatabase(path.join(sqliteFiles.get(db)!, FILE));
   },
   async close(db) {
     await closeReadModelDatabase(db);
@@ -47,13 +53,21 @@ export function postgresTarget(): ReadModelTarget {
       const { url } = await (database ??= createTestDatabase('read_models'));
       return openReadModelDatabase(url, { schema: `read_models_${++n}` });
     },
+    async connectAgain(db) {
+      const { url } = await database!;
+      return openReadModelDatabase(url, { schema: await schemaOf(db) });
+    },
     async close(db) {
       if (isReadModelDatabaseClosed(db)) return;
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-      await sql`drop schema if exists ${sql.id(rows[0].schema)} cascade`.execute(db);
+      await sql`drop schema if exists ${sql.id(await schemaOf(db))} cascade`.execute(db);
       await closeReadModelDatabase(db);
     },
   };
+}
+
+async function schemaOf(db: ReadModelDatabase): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0].schema;
 }
 
 /**

@@ -9,7 +9,7 @@ type StepFailed = Extract<ServiceCallEvent, { type: 'StepFailed' }>;
 
 /** The alert for an event, if it calls for one: every StepFailed the read models applied. */
 export function processAlertOf(event: RecordedEvent, call: ServiceCall | undefined): ProcessAlert | undefined {
-  // no call: not a call's event, or one the projections had already applied (no second alert)
+  // no call: not a call's event
   if (event.type !== 'StepFailed' || !call) return undefined;
   const data = event.data as StepFailed['data'];
   return {

@@ -15,7 +15,7 @@ export const slaAlertId = (callId: string, target: string, kind: SlaAlert['kind'
 
 /** The alert for an event, if it calls for one: every SlaAtRisk and SlaBreached the read models applied. */
 export function slaAlertOf(event: RecordedEvent, call: ServiceCall | undefined): SlaAlert | undefined {
-  // no call: not a call's event, or one the projections had already applied (no second alert)
+  // no call: not a call's event
   if ((event.type !== 'SlaAtRisk' && event.type !== 'SlaBreached') || !call) return undefined;
   const data = event.data as SlaEvent['data'];
   const kind = event.type === 'SlaAtRisk' ? 'AT_RISK' : 'BREACHED';

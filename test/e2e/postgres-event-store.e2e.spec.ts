@@ -155,7 +155,7 @@ function scenario(start: () => Promise<Product>, dispose: () => Promise<void>, d
     e2e(async () => {
       const response = await fetch(`${product!.baseUrl}/health`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'ok', checks: { eventStore: 'ok', readModels: 'ok', temporal: 'ok' } });
+      expect(await response.json()).toMatchObject({ status: 'ok', checks: { eventStore: 'ok', readModels: 'ok', temporal: 'ok' }, replica: 'api' });
       expect(fs.existsSync(path.join(product!.dataDir, 'events.sqlite'))).toBe(false);
     }),
   );

@@ -48,11 +48,14 @@ describe('service call lifecycle over HTTP (e2e)', () => {
   }, 60_000);
 
   it(
-    'GET /health answers 200 with every check ok',
+    'GET /health answers 200 with every check ok, and names the replica\'s part and how far its projector is behind',
     e2e(async () => {
       const response = await fetch(`${stack!.baseUrl}/health`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'ok', checks: { eventStore: 'ok', readModels: 'ok', temporal: 'ok' } });
+      const body = (await response.json()) as { projector: { position: number; head: number; behind: number } };
+      expect(body).toMatchObject({ status: 'ok', checks: { eventStore: 'ok', readModels: 'ok', temporal: 'ok' }, replica: 'api', leads: [], waitingFor: [] });
+      expect(body.projector.behind).toBe(Math.max(0, body.projector.head - body.projector.position));
+      expect(body.projector.head).toBeGreaterThanOrEqual(0);
     }),
   );
 

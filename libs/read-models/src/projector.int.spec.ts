@@ -244,9 +244,11 @@ describe('the projector on a busy SQLite file', () => {
     const position = await store.lastPosition();
     await new Promise((r) => setTimeout(r, 300));
     expect(errors.length).toBeGreaterThan(0);
+    expect(projector.failure).toMatch(/busy|locked/i); // /health names it meanwhile
     other.exec('COMMIT');
     other.close();
     expect(await projector.waitFor(position, 3000)).toBe(true);
+    expect(projector.failure).toBeUndefined();
     expect((await new ServiceCallSummariesStore(db).byId(callId))?.version).toBe(1);
     await projector.stop();
   });

@@ -57,6 +57,12 @@ export class Projector {
     return this.position;
   }
 
+  /** Why the last batch failed, until one is applied again (for /health). */
+  get failure(): string | undefined {
+    return this.lastFailure;
+  }
+  private lastFailure?: string;
+
   /** Transactions committed since this projector was made (for figures; events per commit show the batching). */
   commits = 0;
 
@@ -158,6 +164,7 @@ export class Projector {
         try {
           applied = await this.apply(batch);
           this.commits++;
+          this.lastFailure = undefined;
         } catch (error) {
           if (generation === this.generation) this.fail(error); // rolled back: nothing of the batch is in the read models
           return;
@@ -222,6 +229,7 @@ export class Projector {
 
   /** Abandons the subscription and resumes from the checkpoint a little later (after the batch being applied, if any). */
   private fail(error: unknown): void {
+    this.lastFailure = error instanceof Error ? error.message : String(error);
     this.generation++;
     this.pending = [];
     const abandoned = this.subscription;

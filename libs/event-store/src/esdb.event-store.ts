@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ANY,
   AllStreamResolvedEvent,
@@ -29,6 +30,9 @@ import {
 } from './event-store.port';
 
 type EsdbRecorded = NonNullable<ResolvedEvent['event']>;
+
+/** The stream that holds which event store this is (identity()). */
+export const IDENTITY_STREAM = 'event-store-identity';
 
 /**
  * The deployed event store: EventStoreDB over gRPC.
@@ -107,6 +111,36 @@ export class EsdbEventStore extends EventStore {
       if (seen < pageSize) break;
     }
     return events;
+  }
+
+  /**
+   * The first event of the stream `event-store-identity`, appended by the first instance that found
+   * none (expected: no stream; a concurrent first start reads the winner's). No reader of the product
+   * takes it for a call's or an agent's event: its stream id names neither.
+   */
+  async identity(): Promise<string> {
+    const recorded = async () => {
+      try {
+        for await (const resolved of this.client.readStream(IDENTITY_STREAM, { fromRevision: START, maxCount: 1 })) {
+          if (resolved.event) return (resolved.event.data as { storeId: string }).storeId;
+        }
+      } catch (error) {
+        if (!(error instanceof StreamNotFoundError)) throw error;
+      }
+      return undefined;
+    };
+    const existing = await recorded();
+    if (existing) return existing;
+    try {
+      await this.client.appendToStream(IDENTITY_STREAM, jsonEvent({ type: 'EventStoreCreated', data: { storeId: randomUUID(), at: new Date().toISOString() } }), {
+        expectedRevision: ESDB_NO_STREAM,
+      });
+    } catch (error) {
+      if (!(error instanceof EsdbWrongExpectedVersionError)) throw error; // another instance wrote it first
+    }
+    const written = await recorded();
+    if (!written) throw new Error(`${IDENTITY_STREAM} has no event after it was written`);
+    return written;
   }
 
   override async lastPosition(): Promise<number> {

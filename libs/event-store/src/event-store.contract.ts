@@ -197,6 +197,14 @@ export function describeEventStoreContract(name: string, create: () => Promise<E
       });
     });
 
+    describe('identity', () => {
+      it('names the store, the same on every call', async () => {
+        const identity = await store.identity();
+        expect(identity).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await store.identity()).toBe(identity);
+      });
+    });
+
     describe('subscribeToAll', () => {
       it('catches up, then delivers live appends promptly, one handler call at a time', async () => {
         const id = newStreamId();

@@ -116,14 +116,12 @@ export abstract class EventStore {
   /** Position of the last event in the global log (0 when empty). */
   abstract lastPosition(): Promise<number>;
   /**
-   * Which event store this is: an id the store wrote once, when it was created. Whoever keeps
-   * positions elsewhere (the read models' and the dispatcher's checkpoints) keeps this id beside them
-   * and, at start, refuses (or rebuilds) when it differs or when a checkpoint lies past lastPosition():
-   * the store was replaced or restored from a backup, and the positions mean something else now.
-   * undefined: this adapter records no identity yet (SQLite and EventStoreDB, for now).
+   * Which event store this is: an id the store wrote once, when it was created (or, for a store of a
+   * release before identities, when this release first opened it). Whoever keeps positions elsewhere
+   * (the read models' and the dispatcher's checkpoints) keeps this id beside them and, at start,
+   * refuses when it differs or when a checkpoint lies past lastPosition(): the store was replaced or
+   * restored from a backup, and the positions mean something else now.
    */
-  async identity(): Promise<string | undefined> {
-    return undefined;
-  }
+  abstract identity(): Promise<string>;
   abstract close(): Promise<void>;
 }

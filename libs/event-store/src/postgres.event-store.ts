@@ -166,7 +166,7 @@ export class PostgresEventStore extends EventStore {
     return Number(rows[0].position);
   }
 
-  override async identity(): Promise<string> {
+  async identity(): Promise<string> {
     await this.ensureSchema();
     const { rows } = await this.pool.query<{ store_id: string }>(`SELECT store_id::text FROM ${SCHEMA}.identity`);
     return rows[0].store_id;

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { describeEventStoreContract } from './event-store.contract';
 import { NO_STREAM, RecordedEvent, WrongExpectedVersionError } from './event-store.port';
@@ -25,6 +26,31 @@ describe('SqliteEventStore', () => {
     expect((await reopened.readAll(0, 10)).map((e) => e.position)).toEqual([1, 2]);
     expect(await reopened.appendToStream('s', [event], 2)).toEqual({ nextVersion: 3, position: 3 });
     await reopened.close();
+  });
+
+  it('has an identity, written once for the file: the same after reopening, another for another file, also for a file written before identities', async () => {
+    const file = newPath();
+    const first = new SqliteEventStore({ path: file });
+    const identity = await first.identity();
+    await first.close();
+    const reopened = new SqliteEventStore({ path: file });
+    expect(await reopened.identity()).toBe(identity);
+    await reopened.close();
+    const other = new SqliteEventStore({ path: newPath() });
+    expect(await other.identity()).not.toBe(identity);
+    await other.close();
+
+    // a file of a release before identities has the events and streams tables only
+    const older = newPath();
+    const raw = new Database(older);
+    raw.exec('CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream_id, stream_version))');
+    raw.close();
+    const upgraded = new SqliteEventStore({ path: older });
+    const given = await upgraded.identity();
+    await upgraded.close();
+    const again = new SqliteEventStore({ path: older });
+    expect(await again.identity()).toBe(given);
+    await again.close();
   });
 
   it('commits appends of one tick together, yet each succeeds or fails on its own', async () => {

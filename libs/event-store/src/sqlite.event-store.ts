@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   AppendResult,
@@ -42,6 +43,13 @@ const SCHEMA = `
     version   INTEGER NOT NULL,
     position  INTEGER NOT NULL
   ) WITHOUT ROWID;
+  -- which event store this is (EventStore.identity()): one row, written when the file is created, or
+  -- when this release first opens a file an earlier one wrote
+  CREATE TABLE IF NOT EXISTS identity (
+    one_row    INTEGER PRIMARY KEY CHECK (one_row = 1),
+    store_id   TEXT    NOT NULL,
+    created_at TEXT    NOT NULL
+  );
 `;
 
 interface EventRow {
@@ -128,7 +136,12 @@ export class SqliteEventStore extends EventStore {
     this.db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
-    this.db.transaction(() => this.db.exec(SCHEMA)).immediate();
+    this.db
+      .transaction(() => {
+        this.db.exec(SCHEMA);
+        this.db.prepare('INSERT OR IGNORE INTO identity (one_row, store_id, created_at) VALUES (1, ?, ?)').run(randomUUID(), new Date().toISOString());
+      })
+      .immediate();
     this.statements = prepareStatements(this.db);
     this.appendOne = this.db.transaction((append: QueuedAppend) => this.appendInLock(append));
     this.commitBatch = this.db.transaction((batch: QueuedAppend[]) => batch.map((a) => this.tryAppend(a)));
@@ -162,6 +175,10 @@ export class SqliteEventStore extends EventStore {
 
   override async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
     return this.readAllSync(fromPosition, limit);
+  }
+
+  async identity(): Promise<string> {
+    return (this.db.prepare('SELECT store_id FROM identity').get() as { store_id: string }).store_id;
   }
 
   override async lastPosition(): Promise<number> {

@@ -2,6 +2,7 @@ export * from './read-model.database';
 export * from './projection';
 export * from './projections';
 export * from './projector';
+export * from './checkpoints-owner';
 export * from './rebuild-read-models';
 export * from './read-models.module';
 export * from './service-call-summaries/service-call-summaries.projection';

@@ -1,6 +1,7 @@
 import { callIdOfStream, ServiceCall } from '@app/domain';
 import { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { EventEmitter } from 'node:events';
+import { assertCheckpointsBelongTo } from './checkpoints-owner';
 import { advanceCheckpoint, lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint } from './read-model.database';
 import { Projection } from './projection';
 import { applyToProjections, createProjections } from './projections';
@@ -43,6 +44,7 @@ export class Projector {
   private position = 0;
   private running = false;
   private retry?: NodeJS.Timeout;
+  private ownerChecked = false;
 
   constructor(
     private readonly db: ReadModelDatabase,
@@ -68,9 +70,13 @@ export class Projector {
 
   /**
    * Projects from the stored checkpoint until stop(); resolves once it is subscribed. A failure is
-   * reported to onError and projection resumes from the checkpoint.
+   * reported to onError and projection resumes from the checkpoint. Rejects, at its first start, when
+   * the checkpoints belong to another event store or lie past its end (CheckpointsOfAnotherStoreError).
    */
   async start(onError: (error: unknown) => void): Promise<void> {
+    // refused (rejects) on checkpoints of another event store, or past its end: nothing to retry
+    if (!this.ownerChecked) await assertCheckpointsBelongTo(this.db, this.store);
+    this.ownerChecked = true;
     this.running = true;
     this.onError = onError;
     const generation = ++this.generation;

@@ -102,6 +102,7 @@ describe('read-model schema migrations (SQLite)', () => {
     expect((await again.selectFrom(sql<{ name: string }>`kysely_migration`.as('m')).select('name').orderBy('name').execute()).map((m) => m.name)).toEqual([
       '0001-checkpoints',
       '0002-projections',
+      '0003-checkpoints-owner',
     ]);
     await closeReadModelDatabase(again);
   });
@@ -158,7 +159,7 @@ describeWithPostgres('read-model schema migrations (PostgreSQL)', () => {
     const again = await open();
     expect(await readCheckpoint(again, PROJECTOR_CHECKPOINT)).toBe(42);
     const migrations = await again.selectFrom(sql<{ name: string }>`kysely_migration`.as('m')).select('name').orderBy('name').execute();
-    expect(migrations.map((m) => m.name)).toEqual(['0001-checkpoints', '0002-projections']);
+    expect(migrations.map((m) => m.name)).toEqual(['0001-checkpoints', '0002-projections', '0003-checkpoints-owner']);
     // everything in the read models' own schema
     const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(again);
     expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['checkpoints', 'kysely_migration', 'service_calls', 'routing_queue']));

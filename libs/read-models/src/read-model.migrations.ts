@@ -1,5 +1,5 @@
 import { Kysely, Migration, Migrator, sql } from 'kysely';
-import { createCheckpointsTable, createProjectionTables, ReadModelDialect } from './read-model.schema';
+import { createCheckpointsOwnerTable, createCheckpointsTable, createProjectionTables, ReadModelDialect } from './read-model.schema';
 import { ReadModelTables } from './read-model.tables';
 
 /** The projector's checkpoint name. */
@@ -23,6 +23,8 @@ function migrations(dialect: ReadModelDialect): Record<string, Migration> {
       await createProjectionTables(db, dialect);
       await startOverFromLog(db);
     }),
+    // the event store the checkpoints belong to: recorded at the next start (libs/read-models/src/checkpoints-owner.ts)
+    '0003-checkpoints-owner': migration((db) => createCheckpointsOwnerTable(db, dialect)),
   };
 }
 

@@ -33,6 +33,16 @@ export async function createCheckpointsTable(db: Kysely<ReadModelTables>, dialec
     .execute();
 }
 
+/** Which event store the checkpoints' positions belong to (EventStore.identity()): one row. */
+export async function createCheckpointsOwnerTable(db: Kysely<ReadModelTables>, dialect: ReadModelDialect): Promise<void> {
+  const t = columnTypes(dialect);
+  await db.schema
+    .createTable('checkpoints_owner')
+    .addColumn('one_row', t.integer, (c) => c.primaryKey().check(sql`one_row = 1`))
+    .addColumn('event_store', t.text, (c) => c.notNull())
+    .execute();
+}
+
 /** Every projection's tables and indexes, as of schema version 10 (the last of the user_version era: same names and shapes). */
 export async function createProjectionTables(db: Kysely<ReadModelTables>, dialect: ReadModelDialect): Promise<void> {
   const t = columnTypes(dialect);

@@ -7,6 +7,7 @@ import { AgentAvailability, CallStatus, Priority } from '@app/domain';
  */
 export interface ReadModelTables {
   checkpoints: CheckpointsTable;
+  checkpoints_owner: CheckpointsOwnerTable;
   service_calls: ServiceCallsTable;
   phase_visits: PhaseVisitsTable;
   phase_visit_counts: PhaseVisitCountsTable;
@@ -22,6 +23,11 @@ export interface ReadModelTables {
 export interface CheckpointsTable {
   name: string;
   position: number;
+}
+
+export interface CheckpointsOwnerTable {
+  one_row: number;
+  event_store: string;
 }
 
 /** One row per call: the folded call (doc) and the columns queries filter and sort on. */

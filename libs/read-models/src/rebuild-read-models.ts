@@ -1,5 +1,6 @@
 import { EventStore } from '@app/event-store';
 import { lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, writeCheckpoint } from './read-model.database';
+import { adoptEventStore } from './checkpoints-owner';
 import { applyToProjections, clearProjections, createProjections } from './projections';
 
 export interface RebuildProgress {
@@ -9,8 +10,9 @@ export interface RebuildProgress {
 }
 
 /**
- * Recreates the read models from the whole log, in batches of one transaction each. Run it while the
- * API is stopped (its projector writes to the same tables).
+ * Recreates the read models from the whole log, in batches of one transaction each, and makes the
+ * checkpoints this store's (adoptEventStore). Run it while the API and the workers are stopped (the
+ * projector writes to the same tables, the dispatcher to the checkpoints).
  */
 export async function rebuildReadModels(
   db: ReadModelDatabase,
@@ -39,5 +41,6 @@ export async function rebuildReadModels(
     progress.total = Math.max(progress.total, progress.position);
     onProgress({ ...progress });
   }
+  await adoptEventStore(db, store, PROJECTOR_CHECKPOINT);
   return progress;
 }

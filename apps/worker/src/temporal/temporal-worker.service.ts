@@ -2,7 +2,7 @@ import { AppConfig } from '@app/config';
 import { Coordination, Leadership } from '@app/coordination';
 import { EventStore } from '@app/event-store';
 import { webhookRetryOf } from '@app/outbound';
-import { ReadModelConnection } from '@app/read-models';
+import { assertCheckpointsBelongTo, ReadModelConnection } from '@app/read-models';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -40,6 +40,8 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<void> {
+    // the dispatcher's checkpoint is a position in this event store's log: refuse another store's
+    await assertCheckpointsBelongTo(this.readModels.db, this.store);
     const nativeConnection = await NativeConnection.connect({ address: this.config.temporalAddress });
     const clientConnection = await Connection.connect({ address: this.config.temporalAddress });
     this.connections.push(nativeConnection, clientConnection);

@@ -61,7 +61,7 @@ export class FailingAppends extends EventStore {
     return this.inner.lastPosition();
   }
 
-  override identity(): Promise<string | undefined> {
+  identity(): Promise<string> {
     return this.inner.identity();
   }
 

@@ -8,8 +8,8 @@ export interface SqliteTestDir {
   readonly dir: string;
   /** The path of a file in the directory. */
   file(name: string): string;
-  /** A SqliteEventStore on events.sqlite in the directory, closed at teardown. */
-  openEventStore(): SqliteEventStore;
+  /** A SqliteEventStore on `name` (events.sqlite) in the directory, closed at teardown. */
+  openEventStore(name?: string): SqliteEventStore;
   /** Runs `step` at teardown: the steps the last registered first, then the directory is removed. */
   atTeardown(step: () => unknown): void;
 }
@@ -48,8 +48,8 @@ export function sqliteTestDir(prefix: string, options: { scope?: 'each' | 'all' 
       return dir;
     },
     file: (name) => path.join(testDir.dir, name),
-    openEventStore: () => {
-      const store = new SqliteEventStore({ path: testDir.file('events.sqlite') });
+    openEventStore: (name = 'events.sqlite') => {
+      const store = new SqliteEventStore({ path: testDir.file(name) });
       testDir.atTeardown(() => store.close());
       return store;
     },

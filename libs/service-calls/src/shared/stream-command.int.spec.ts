@@ -29,6 +29,9 @@ class SparsePositions extends EventStore {
   async lastPosition(): Promise<number> {
     return (await this.inner.lastPosition()) * 10;
   }
+  identity(): Promise<string> {
+    return this.inner.identity();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }

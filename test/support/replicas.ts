@@ -91,13 +91,15 @@ export class GroupProcess {
 
   /** Resolves when the output (from `from` on) matches `ready`; rejects when the process exits first or the time is up. */
   protected async awaitOutput(ready: RegExp, from: number, timeoutMs: number): Promise<void> {
+    let decided = false; // ends the polling when the process exited first (else it would poll on until the timeout)
     const outcome = await Promise.race([
-      waitFor(() => ready.test(this.output.slice(from)), timeoutMs, { intervalMs: 100, description: `${this.name}: ${ready}` }).then(
+      waitFor(() => decided || ready.test(this.output.slice(from)), timeoutMs, { intervalMs: 100, description: `${this.name}: ${ready}` }).then(
         () => 'ready' as const,
         () => 'timeout' as const,
       ),
       this.exited!.then(() => 'exited' as const),
     ]);
+    decided = true;
     if (outcome !== 'ready') {
       await this.kill();
       throw new Error(`${this.name} did not start (${outcome} after at most ${timeoutMs} ms). Output:\n${this.logs()}`);
@@ -117,12 +119,13 @@ export class TemporalDevServer extends GroupProcess {
     this.address = `127.0.0.1:${port}`;
   }
 
-  static async start(port: number, cliPath: string): Promise<TemporalDevServer> {
+  /** `extraArgs` go to `temporal server start-dev` after the others (e.g. the `--sqlite-pragma` options `npm start` uses). */
+  static async start(port: number, cliPath: string, extraArgs: readonly string[] = []): Promise<TemporalDevServer> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-e2e-temporal-'));
     const server = new TemporalDevServer(port, dataDir);
     server.spawn(
       cliPath,
-      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', path.join(dataDir, 't.sqlite'), '--log-level', 'error'],
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', path.join(dataDir, 't.sqlite'), '--log-level', 'error', ...extraArgs],
       process.env,
     );
     await Promise.race([

@@ -133,33 +133,6 @@ describeWithPostgres('PostgresEventStore', () => {
         expect(slowResult.position).toBeLessThan(fast.position);
       });
 
-      it('a reader waits for the appends only, not for other transactions of the server (a projector, another application)', async () => {
-        const [writer, reader] = [open(), open()];
-        const other = new Client({ connectionString: db.url });
-        await other.connect();
-        try {
-          // a transaction with an id of its own, open for a long while, that appends nothing
-          await other.query('BEGIN');
-          await other.query('CREATE TEMP TABLE busy (n int)');
-          await other.query('INSERT INTO busy VALUES (1)');
-          const slow = writer.appendToStream('slow', [{ ...event('Slow'), metadata: { at: 'now', holdMs: 300 } }], NO_STREAM);
-          await waitFor(async () => (await query(db.url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'")).length === 1);
-          const fast = await writer.appendToStream('fast', [event('Fast')], NO_STREAM);
-          // it ends after 5 s in any case (a reader that waited for it would have taken that long)
-          const ended = new Promise((resolve) => setTimeout(resolve, 5000)).then(() => other.query('ROLLBACK'));
-          const t0 = Date.now();
-          const read = await reader.readAll(0, 10);
-          const waited = Date.now() - t0;
-          await ended;
-          expect(read.map((e) => e.type)).toEqual(['Slow', 'Fast']);
-          expect(read[1].position).toBe(fast.position);
-          await slow;
-          expect(waited).toBeLessThan(3000); // the other transaction was still open: the reader did not wait for it
-        } finally {
-          await other.end();
-        }
-      });
-
       it('passes positions of appends that rolled back, in readAll and in subscriptions', async () => {
         const [writer, reader] = [open(), open()];
         await writer.appendToStream('s', [event('A')], NO_STREAM);

@@ -286,24 +286,11 @@ export class PostgresEventStore extends EventStore {
     return { rows: rows.filter((r): r is EventRow & { snapshot: string } => r.position != null), snapshot: rows[0].snapshot };
   }
 
-  /**
-   * Waits until none of these transactions (xid8 as text) that append to the log is running any more.
-   * Only appenders can hold a missing position: a position is drawn inside append()'s INSERT, which
-   * holds its lock on the events table (taken before the position is drawn) until the transaction ends.
-   * Other transactions of the same server (the read models' projector, the outbound ledger, another
-   * application) have ids in the snapshot too, but the reader need not wait for them.
-   */
+  /** Waits until none of these transactions (xid8 as text) is running any more. */
   private async waitForTransactions(running: string[], stopped: () => boolean): Promise<void> {
     for (let delayMs = 1; !stopped(); delayMs = Math.min(delayMs * 2, 50)) {
       const { rows } = await this.pool.query<{ running: string }>(
-        `SELECT count(*) AS running FROM unnest($1::xid8[]) AS x
-          WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot())
-            AND (x::text::numeric % 4294967296)::text IN (
-              SELECT held.transactionid::text
-                FROM pg_locks AS appending
-                JOIN pg_locks AS held ON held.virtualtransaction = appending.virtualtransaction AND held.locktype = 'transactionid'
-               WHERE appending.locktype = 'relation' AND appending.relation = '${SCHEMA}.events'::regclass
-                 AND appending.mode = 'RowExclusiveLock' AND appending.granted)`,
+        'SELECT count(*) AS running FROM unnest($1::xid8[]) AS x WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot())',
         [running],
       );
       if (Number(rows[0].running) === 0) return;

@@ -1,6 +1,7 @@
 // `npm run bench`: performance of the embedded default on this machine (issue 2, item 12; issue 3's
-// read side, SLA timers; issue 5: routing). Four sections, the first three each on its own product run (routing
-// needs no product); BENCH_ONLY=write|read|sla|routing runs one.
+// read side, SLA timers; issue 5: routing; issue 11: the deployed shape). Four sections, the first three each on
+// its own product run (routing needs no product); BENCH_ONLY=write|read|sla|routing|failover runs one, and
+// BENCH_ONLY=cluster runs the deployed shape's section, which the default run leaves out (it needs PostgreSQL).
 //
 // Write side: starts the product exactly as `npm start` does (node scripts/start.mjs, fresh temporary
 // DATA_DIR, its own ports) and runs, in this order:
@@ -29,6 +30,13 @@
 // READY (target: 5 s); then the largest workflow history and the workflow task durations of the run.
 // The write side prints the same history/task figures over (at most BENCH_TASK_WORKFLOWS of) its workflows.
 //
+// Cluster (scripts/bench/cluster.mjs, issue 11; only with BENCH_ONLY=cluster): a throwaway PostgreSQL 15
+// (scripts/postgres.mjs) for the event store and the read models, one Temporal dev server, two API replicas
+// and two workers (node scripts/start-replica.mjs api|worker); openServiceCall throughput and p50/p99 over
+// the two replicas, step -> dependent READY, the projector's lag, failover after kill -9 of the leading
+// worker, no lost or doubled effect; then the embedded default (npm start) with the same counts beside it.
+// Targets: failover < 10 s, >= 500 opens/s with p99 < 100 ms, step -> READY p50 < 100 ms, nothing lost or doubled.
+//
 // Routing (scripts/bench/routing.mjs, issue 5): the pure routing policy from dist/, no product: 1,000 random
 // agents, 10,000 routeCall decisions (target p99 < 5 ms) and 200 calls served at once to 10 agents.
 //
@@ -43,7 +51,13 @@
 //   BENCH_POLL_MS (5)             client-view polling interval     BENCH_SETTLE_TIMEOUT_SECONDS (120)
 //   BENCH_DRAIN_TIMEOUT_SECONDS (60) how long to watch the backlog drain after the load
 //   BENCH_PORT (3200), BENCH_TEMPORAL_PORT (7400), BENCH_TEMPORAL_UI_PORT (8400)
-//   BENCH_ONLY (all)              write | read | sla | routing | failover: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_ONLY (all)              write | read | sla | routing | failover | cluster: run one section only (sla: scripts/bench/sla-side.mjs)
+//   BENCH_CLUSTER_CALLS (2000)    measured opens per shape         BENCH_CLUSTER_CONCURRENCY (32) opens in flight
+//   BENCH_CLUSTER_WARMUP_CALLS (200), BENCH_CLUSTER_STEP_SAMPLES (50), BENCH_CLUSTER_FAILOVER_ROUNDS (3)
+//   BENCH_CLUSTER_LAG_POLL_MS (10) checkpoint polling for the projector lag
+//   BENCH_CLUSTER_DRAIN_TIMEOUT_SECONDS (600), BENCH_CLUSTER_STALL_SECONDS (60) stop waiting when no call's
+//   workflow moved for so long; BENCH_CLUSTER_EMBEDDED (1; 0 skips the embedded comparison)
+//   (the cluster's API replicas listen on BENCH_PORT and BENCH_PORT+1, the workers' /health on +2 and +3)
 //   BENCH_FAILOVER_ROUNDS (5)     kill -9 rounds                   BENCH_FAILOVER_SETTLE_MS (500) wait before a kill
 //   BENCH_TASK_WORKFLOWS (2000)   workflow histories read for the history / workflow task figures
 //   BENCH_ROUTING_AGENTS (1000), BENCH_ROUTING_DECISIONS (10000), BENCH_ROUTING_WARMUP (1000),
@@ -71,6 +85,7 @@ import { slaSide } from './bench/sla-side.mjs';
 import { readSide } from './bench/read-side.mjs';
 import { routingSide } from './bench/routing.mjs';
 import { failoverSide } from './bench/failover.mjs';
+import { clusterSide } from './bench/cluster.mjs';
 import { describeTaskFigures, TASK_TARGET, workflowTaskFigures } from './bench/workflow-tasks.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
 
@@ -107,11 +122,22 @@ const cfg = {
   json: process.env.BENCH_JSON || undefined,
   keepData: process.env.BENCH_KEEP_DATA === '1',
   strict: process.env.BENCH_STRICT === '1',
-  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla', 'routing', 'failover']),
+  only: oneOfEnv('BENCH_ONLY', ['write', 'read', 'sla', 'routing', 'failover', 'cluster']),
   taskWorkflows: numEnv('BENCH_TASK_WORKFLOWS', 2000, 1),
   failover: {
     rounds: numEnv('BENCH_FAILOVER_ROUNDS', 5, 1),
     settleMs: numEnv('BENCH_FAILOVER_SETTLE_MS', 500),
+  },
+  cluster: {
+    calls: numEnv('BENCH_CLUSTER_CALLS', 2000, 1),
+    concurrency: numEnv('BENCH_CLUSTER_CONCURRENCY', 32, 1),
+    warmupCalls: numEnv('BENCH_CLUSTER_WARMUP_CALLS', 200),
+    stepSamples: numEnv('BENCH_CLUSTER_STEP_SAMPLES', 50, 1),
+    failoverRounds: numEnv('BENCH_CLUSTER_FAILOVER_ROUNDS', 3, 1),
+    lagPollMs: numEnv('BENCH_CLUSTER_LAG_POLL_MS', 10, 1),
+    drainTimeoutSeconds: numEnv('BENCH_CLUSTER_DRAIN_TIMEOUT_SECONDS', 600, 1),
+    stallSeconds: numEnv('BENCH_CLUSTER_STALL_SECONDS', 60, 1),
+    embedded: process.env.BENCH_CLUSTER_EMBEDDED !== '0',
   },
   routing: {
     agents: numEnv('BENCH_ROUTING_AGENTS', 1000, 1),
@@ -392,7 +418,7 @@ async function main() {
     ...cfg,
   };
 
-  say('=== service-call-backend benchmark (embedded default) ===');
+  say(`=== service-call-backend benchmark (${cfg.only === 'cluster' ? 'deployed shape, with the embedded default beside it' : 'embedded default'}) ===`);
   say(`machine   ${machine.cpuModel}, ${machine.cores} cores${machine.cpuMHz ? ` @ ${machine.cpuMHz} MHz` : ''}, ${machine.memoryGiB} GiB RAM`);
   say(`          Node ${machine.node}, ${machine.os}`);
   machine.busyBeforeStartPct = round(await machineBusy(), 0);
@@ -443,8 +469,23 @@ async function main() {
     await cleanUp();
   }
 
+  if (cfg.only === 'cluster') {
+    results.cluster = await clusterSide({
+      root: ROOT,
+      cfg: { ...cfg.cluster, port: cfg.port, temporalPort: cfg.temporalPort, progressSeconds: cfg.progressSeconds },
+      say,
+      machine,
+      setWorkDir: (dir) => (workDir = dir),
+      registerStop: (stop) => (stopSection = stop),
+      launchEmbedded: (dataDir) => launchProduct(dataDir),
+      cleanUp,
+    });
+    say('');
+    await cleanUp();
+  }
+
   if (cfg.json) {
-    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}), ...(results.routing ? { routing: results.routing.json } : {}), ...(results.failover ? { failover: results.failover.json } : {}) };
+    const result = { at: new Date().toISOString(), machine, config, ...(results.write?.json ?? {}), ...(results.read ? { readSide: results.read.json } : {}), ...(results.sla ? { slaTimers: results.sla.json } : {}), ...(results.routing ? { routing: results.routing.json } : {}), ...(results.failover ? { failover: results.failover.json } : {}), ...(results.cluster ? { cluster: results.cluster.json } : {}) };
     fs.writeFileSync(cfg.json, `${JSON.stringify(result, (_, v) => (typeof v === 'number' ? round(v, 2) : v), 2)}\n`);
     say(`[bench] results written to ${cfg.json}`);
   }

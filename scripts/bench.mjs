@@ -78,7 +78,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEPENDENT_STEP, FIRST_STEP, openEventLog } from './bench/event-log.mjs';
-import { GraphQLClient } from './bench/graphql.mjs';
+import { COMPLETE, GraphQLClient, OPEN, openInput, STEPS } from './bench/graphql.mjs';
 import { CpuMeter, machineCpu, memory } from './bench/procfs.mjs';
 import { portInUse, startProduct } from './bench/product.mjs';
 import { slaSide } from './bench/sla-side.mjs';
@@ -174,26 +174,6 @@ const round = (v, d = 1) => (v === undefined ? undefined : Math.round(v * 10 ** 
 
 // ---------------------------------------------------------------------------------------------- GraphQL
 
-const OPEN = `mutation Open($input: OpenServiceCallInput!) { openServiceCall(input: $input) { id version status } }`;
-const COMPLETE = `mutation Complete($input: CompleteStepInput!) { completeStep(input: $input) { id version } }`;
-const STEPS = `query Steps($id: ID!) { serviceCall(id: $id) { version phases { key steps { key status } } } }`;
-const CHANNELS = ['PHONE', 'CHAT', 'WHATSAPP', 'EMAIL', 'SOCIAL', 'WEB', 'CALLBACK'];
-const RUN = Date.now().toString(36);
-
-const openInput = (n, tag) => ({
-  input: {
-    channel: CHANNELS[n % CHANNELS.length],
-    priority: 'NORMAL',
-    category: 'complaint',
-    processKey: 'standard-complaint',
-    product: 'Dishwasher DW-300',
-    region: 'north',
-    summary: `Bench ${tag} ${n}: the dishwasher stops mid-cycle`,
-    description: 'The customer reports that the machine stops after ten minutes and shows error E24.',
-    customer: { name: `Bench Customer ${tag}-${n}`, email: `bench-${RUN}-${tag}-${n}@example.com` },
-    receivedBy: 'bench',
-  },
-});
 
 /** A product log line without its timestamps, ids and numbers, so that alike lines count together. */
 const warningKind = (line) =>

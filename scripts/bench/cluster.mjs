@@ -41,7 +41,7 @@ import { build } from '../build.mjs';
 import { startPostgres } from '../postgres.mjs';
 import { ensureTemporalCli } from '../tools.mjs';
 import { DEPENDENT_STEP, FIRST_STEP } from './event-log.mjs';
-import { GraphQLClient } from './graphql.mjs';
+import { COMPLETE, GraphQLClient, OPEN, openInput, STEPS } from './graphql.mjs';
 import { allProcesses, cmdline, cpuSeconds, descendants, machineCpu } from './procfs.mjs';
 import { portInUse } from './product.mjs';
 import { ms, pct, summarize, table } from './stats.mjs';
@@ -57,26 +57,6 @@ const COUNTED_EFFECTS = ['ServiceCallOpened', 'PhaseStarted', 'StepReady', 'Step
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 const now = () => performance.now();
 
-const OPEN = `mutation Open($input: OpenServiceCallInput!) { openServiceCall(input: $input) { id version status } }`;
-const COMPLETE = `mutation Complete($input: CompleteStepInput!) { completeStep(input: $input) { id version } }`;
-const STEPS = `query Steps($id: ID!) { serviceCall(id: $id) { version phases { key steps { key status } } } }`;
-const CHANNELS = ['PHONE', 'CHAT', 'WHATSAPP', 'EMAIL', 'SOCIAL', 'WEB', 'CALLBACK'];
-const RUN = Date.now().toString(36);
-
-const openInput = (n, tag) => ({
-  input: {
-    channel: CHANNELS[n % CHANNELS.length],
-    priority: 'NORMAL',
-    category: 'complaint',
-    processKey: 'standard-complaint',
-    product: 'Dishwasher DW-300',
-    region: 'north',
-    summary: `Bench ${tag} ${n}: the dishwasher stops mid-cycle`,
-    description: 'The customer reports that the machine stops after ten minutes and shows error E24.',
-    customer: { name: `Bench Customer ${tag}-${n}`, email: `bench-${RUN}-${tag.replace(/[^a-z0-9]+/gi, '-')}-${n}@example.com` },
-    receivedBy: 'bench',
-  },
-});
 
 const stepStatus = (call, key) => {
   for (const phase of call?.phases ?? []) for (const step of phase.steps) if (step.key === key) return step.status;

@@ -65,3 +65,25 @@ export class GraphQLClient {
     this.agent.destroy();
   }
 }
+
+// The load generator's operations: the same documents and call inputs for every bench section.
+export const OPEN = `mutation Open($input: OpenServiceCallInput!) { openServiceCall(input: $input) { id version status } }`;
+export const COMPLETE = `mutation Complete($input: CompleteStepInput!) { completeStep(input: $input) { id version } }`;
+export const STEPS = `query Steps($id: ID!) { serviceCall(id: $id) { version phases { key steps { key status } } } }`;
+const CHANNELS = ['PHONE', 'CHAT', 'WHATSAPP', 'EMAIL', 'SOCIAL', 'WEB', 'CALLBACK'];
+const RUN = Date.now().toString(36);
+
+export const openInput = (n, tag) => ({
+  input: {
+    channel: CHANNELS[n % CHANNELS.length],
+    priority: 'NORMAL',
+    category: 'complaint',
+    processKey: 'standard-complaint',
+    product: 'Dishwasher DW-300',
+    region: 'north',
+    summary: `Bench ${tag} ${n}: the dishwasher stops mid-cycle`,
+    description: 'The customer reports that the machine stops after ten minutes and shows error E24.',
+    customer: { name: `Bench Customer ${tag}-${n}`, email: `bench-${RUN}-${tag.replace(/[^a-z0-9]+/gi, '-')}-${n}@example.com` },
+    receivedBy: 'bench',
+  },
+});

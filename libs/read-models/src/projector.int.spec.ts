@@ -119,6 +119,8 @@ describe.each(readModelTargets())('read models ($dialect)', (target) => {
     await processor.execute(first, { type: 'StartPhase', data: { phaseKey: 'intake' } }, { actor: 'workflow' });
     const last = await processor.execute(first, { type: 'MarkStepsReady', data: { phaseKey: 'intake', stepKeys: ['record-complaint'] } }, { actor: 'workflow' });
     expect(await a.waitFor(last.position, 5000)).toBe(true);
+    // b must not apply again what the shared checkpoint covers: a row taken away meanwhile stays away
+    await db.deleteFrom('service_calls').where('id', '=', second).execute();
 
     const told: { type: string; callVersion?: number }[] = [];
     const changed: [string, number][] = [];
@@ -127,14 +129,14 @@ describe.each(readModelTargets())('read models ($dialect)', (target) => {
     await b.start(fail); // from where it stopped, not from the shared checkpoint a moved on
     expect(await b.waitFor(last.position, 5000)).toBe(true);
     expect(told).toEqual([
-      { type: 'ServiceCallOpened', callVersion: 1 },
+      { type: 'ServiceCallOpened', callVersion: undefined }, // its row was taken away (above)
       { type: 'PhaseStarted', callVersion: 3 },
       { type: 'StepReady', callVersion: 3 },
     ]);
     // each call as it is now (told once per batch that held its events)
-    expect(changed[0]).toEqual([second, 1]);
-    expect(changed.slice(1).length).toBeGreaterThan(0);
-    for (const entry of changed.slice(1)) expect(entry).toEqual([first, 3]);
+    expect(changed.length).toBeGreaterThan(0);
+    for (const entry of changed) expect(entry).toEqual([first, 3]);
+    expect(await new ServiceCallSummariesStore(db).byId(second)).toBeUndefined();
     expect((await new ServiceCallSummariesStore(db).byId(first))?.version).toBe(3);
     expect(await readCheckpoint(db, PROJECTOR_CHECKPOINT)).toBe(last.position);
     await a.stop();

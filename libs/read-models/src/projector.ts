@@ -24,8 +24,8 @@ const MAX_BATCH = 500;
  * what arrives meanwhile makes up the next one.
  *
  * Replicas: every API replica runs a projector over the same read models. Their transactions take
- * turns (lockProjection) and each event changes the read models once (a projection skips what it
- * already holds); the shared checkpoint only moves forward. A replica still tells its own
+ * turns (lockProjection) and each event changes the read models once: a replica applies only what lies
+ * past the shared checkpoint, which only moves forward (and a projection skips what it already holds). A replica still tells its own
  * subscribers about every event, also one another replica applied first: then with the call as the
  * read models hold it now (versions may jump, never go back).
  */
@@ -191,8 +191,11 @@ export class Projector {
   private apply(batch: readonly RecordedEvent[]): Promise<Applied> {
     return this.db.transaction().execute(async (trx) => {
       await lockProjection(trx);
+      // what the shared checkpoint covers another replica has applied (in log order, the checkpoint moved
+      // in the same transaction): only looked up, not applied again
+      const appliedUpTo = await readCheckpoint(trx, PROJECTOR_CHECKPOINT);
       const changes: (ServiceCall | undefined)[] = [];
-      for (const event of batch) changes.push(await applyToProjections(trx, this.projections, event));
+      for (const event of batch) changes.push(event.position > appliedUpTo ? await applyToProjections(trx, this.projections, event) : undefined);
       await advanceCheckpoint(trx, PROJECTOR_CHECKPOINT, batch[batch.length - 1].position);
       const appliedElsewhere = new Map<string, ServiceCall | undefined>();
       batch.forEach((event, i) => {

@@ -8,10 +8,14 @@ import { WorkerModule } from './worker.module';
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: false });
   app.enableShutdownHooks();
+  // On SIGTERM/SIGINT, Nest's shutdown hooks close the application (the worker stops inside them):
+  // closing it here as well would run every hook twice (pools ended twice).
+  let signalled = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => (signalled = true));
   const worker = app.get(TemporalWorkerService);
   await worker.start();
   await worker.whenStopped();
-  await app.close();
+  if (!signalled) await app.close(); // the worker stopped by itself
 }
 
 main().catch((error) => {

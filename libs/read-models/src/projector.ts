@@ -5,7 +5,7 @@ import { assertCheckpointsBelongTo } from './checkpoints-owner';
 import { advanceCheckpoint, lockProjection, PROJECTOR_CHECKPOINT, ReadModelDatabase, readCheckpoint } from './read-model.database';
 import { Projection } from './projection';
 import { applyToProjections, createProjections } from './projections';
-import { projectedCall } from './service-call-summaries/service-call-summaries.projection';
+import { projectedCalls } from './service-call-summaries/service-call-summaries.projection';
 
 /** What one batch did: per event the call it changed here; the calls whose events another replica had applied, as they are now. */
 interface Applied {
@@ -186,9 +186,15 @@ export class Projector {
 
   /**
    * One transaction: the batch through every projection, then the checkpoint. Also reads, for the
-   * calls whose events another replica had applied, the call as the read models hold it now.
+   * calls whose events another replica had applied, the call as the read models hold it now. A batch
+   * the shared checkpoint covers already (another replica applied it) is only looked up: no lock
+   * taken, nothing written.
    */
-  private apply(batch: readonly RecordedEvent[]): Promise<Applied> {
+  private async apply(batch: readonly RecordedEvent[]): Promise<Applied> {
+    const last = batch[batch.length - 1].position;
+    if ((await readCheckpoint(this.db, PROJECTOR_CHECKPOINT)) >= last) {
+      return { changes: batch.map(() => undefined), appliedElsewhere: await projectedCalls(this.db, callIdsOf(batch)) };
+    }
     return this.db.transaction().execute(async (trx) => {
       await lockProjection(trx);
       // what the shared checkpoint covers another replica has applied (in log order, the checkpoint moved
@@ -196,13 +202,8 @@ export class Projector {
       const appliedUpTo = await readCheckpoint(trx, PROJECTOR_CHECKPOINT);
       const changes: (ServiceCall | undefined)[] = [];
       for (const event of batch) changes.push(event.position > appliedUpTo ? await applyToProjections(trx, this.projections, event) : undefined);
-      await advanceCheckpoint(trx, PROJECTOR_CHECKPOINT, batch[batch.length - 1].position);
-      const appliedElsewhere = new Map<string, ServiceCall | undefined>();
-      batch.forEach((event, i) => {
-        const callId = callIdOfStream(event.streamId);
-        if (callId && !changes[i]) appliedElsewhere.set(callId, undefined);
-      });
-      for (const callId of appliedElsewhere.keys()) appliedElsewhere.set(callId, await projectedCall(trx, callId));
+      await advanceCheckpoint(trx, PROJECTOR_CHECKPOINT, last);
+      const appliedElsewhere = await projectedCalls(trx, callIdsOf(batch.filter((_, i) => !changes[i])));
       return { changes, appliedElsewhere };
     });
   }
@@ -251,4 +252,9 @@ export class Projector {
       }, this.retryDelayMs);
     }
   }
+}
+
+/** The calls these events belong to, once each. */
+function callIdsOf(events: readonly RecordedEvent[]): string[] {
+  return [...new Set(events.map((e) => callIdOfStream(e.streamId)).filter((id): id is string => !!id))];
 }

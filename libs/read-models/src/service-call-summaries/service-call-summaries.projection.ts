@@ -58,12 +58,16 @@ export class ServiceCallSummariesProjection implements Projection {
   }
 }
 
-/** The call as the read models hold it now (another replica's projector may have applied its latest events). */
-export async function projectedCall(db: ReadModelDatabase, callId: string): Promise<ServiceCall | undefined> {
-  const [row] = await CURRENT.execute(db, { id: callId });
-  if (!row) return undefined;
-  const call = upcastServiceCall(JSON.parse(row.doc) as StoredServiceCall);
-  return callExists(call) ? call : undefined;
+/** The calls as the read models hold them now (another replica's projector may have applied their latest events); undefined for one not there. */
+export async function projectedCalls(db: ReadModelDatabase, callIds: readonly string[]): Promise<Map<string, ServiceCall | undefined>> {
+  const calls = new Map<string, ServiceCall | undefined>(callIds.map((id) => [id, undefined]));
+  if (callIds.length === 0) return calls;
+  const rows = await db.selectFrom('service_calls').select(['id', 'doc']).where('id', 'in', callIds).execute();
+  for (const row of rows) {
+    const call = upcastServiceCall(JSON.parse(row.doc) as StoredServiceCall);
+    if (callExists(call)) calls.set(row.id, call);
+  }
+  return calls;
 }
 
 const CURRENT = prepare({ id: true }, (db, p: { id: string }) => db.selectFrom('service_calls').select(['doc', 'sla_at_risk_at', 'sla_due_at']).where('id', '=', p.id));

@@ -237,6 +237,18 @@ class GroupCpuMeter {
   }
 }
 
+/**
+ * CPU time the product's processes (API, worker, Temporal, PostgreSQL; not the load generator) spent
+ * per open during the load, with the workflows they start, and the opens/s that this machine's cores
+ * could carry at that cost: what bounds the throughput when every process shares the machine.
+ */
+function cpuPerOpenLine(f) {
+  const productPct = Object.entries(f.load.cpu.perCore).filter(([name]) => name !== 'bench').reduce((sum, [, v]) => sum + v, 0);
+  const msPerOpen = (productPct / 100) * 1000 / f.load.throughput;
+  const cores = os.cpus().length;
+  return `${msPerOpen.toFixed(1)} ms (at most ${Math.round((cores * 1000) / msPerOpen)} opens/s on ${cores} cores)`;
+}
+
 const cpuLine = (c) => `${Object.entries(c.perCore).map(([n, v]) => `${n} ${pct(v)}`).join(' ')}, machine ${pct(c.machineBusyPct)} (others ${pct(c.otherPct)})`;
 
 // ------------------------------------------------------------------------------------ measurements
@@ -866,6 +878,7 @@ export async function clusterSide({ root, cfg, say, machine, setWorkDir, registe
     ['openServiceCall latency p50 / p99', ...both((f) => `${ms(f.load.latency.p50)} / ${ms(f.load.latency.p99)}`), `p99 < ${T.openP99Ms} ms`],
     ['openServiceCall: both together, errors', ...both((f) => `${f.load.errors} errors`, openOk), `>= ${T.openPerSecond}/s, p99 < ${T.openP99Ms} ms, 0 errors`],
     ['CPU during the load, % of one core', ...both((f) => cpuLine(f.load.cpu)), ''],
+    ['CPU per open during the load (every product process)', ...both(cpuPerOpenLine), ''],
     ['step -> dependent READY p50 / p99 (event store)', ...both((f) => `${p50p99(f.steps.storeMs)}${f.steps.callsBehind ? ` (${f.steps.callsBehind} calls of the load still behind)` : ''}`, stepOk), `p50 < ${T.dependentReadyP50Ms} ms`],
     ['the same, client view (query on the other replica)', ...both((f) => `${p50p99(f.steps.clientMs)} (${f.steps.failures} failed)`), ''],
     ['read-your-writes across replicas', `${cluster.steps.crossReplicaReads.sawTheChange} of ${cluster.steps.crossReplicaReads.sent} first queries saw the change`, 'n/a (one API)', ''],

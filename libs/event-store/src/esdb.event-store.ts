@@ -44,9 +44,10 @@ export class EsdbEventStore extends EventStore {
   private readonly client: EventStoreDBClient;
   private readonly subscriptions = new Set<Subscription>();
 
-  constructor(options: { connectionString: string }) {
+  /** `client`: one made already (tests hand in a fake that behaves as the client does). */
+  constructor(options: { connectionString: string; client?: EventStoreDBClient }) {
     super();
-    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.client = options.client ?? EventStoreDBClient.connectionString(options.connectionString);
   }
 
   override async appendToStream(
@@ -121,7 +122,7 @@ export class EsdbEventStore extends EventStore {
   async identity(): Promise<string> {
     const recorded = async () => {
       try {
-        for await (const resolved of this.client.readStream(IDENTITY_STREAM, { fromRevision: START, maxCount: 1 })) {
+        for await (const resolved of cancelledWhenLeft(this.client.readStream(IDENTITY_STREAM, { fromRevision: START, maxCount: 1 }))) {
           if (resolved.event) return (resolved.event.data as { storeId: string }).storeId;
         }
       } catch (error) {
@@ -143,11 +144,25 @@ export class EsdbEventStore extends EventStore {
     return written;
   }
 
+  /**
+   * The newest user event's position: $all read backwards a page at a time (system events, such as
+   * stats, may lie at its end). Each read is bounded and cancelled when left, because leaving a
+   * for-await loop ends only the client's wrapper, not the gRPC call: every /health probe would leave
+   * a read open on the connection.
+   */
   override async lastPosition(): Promise<number> {
-    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END })) {
-      if (userEvent(resolved)) return allPosition(resolved) ?? 0; // leaving the loop cancels the read
+    let from: Position | typeof END = END;
+    for (;;) {
+      let seen = 0;
+      let oldest: Position | undefined;
+      for await (const resolved of cancelledWhenLeft(this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: LAST_POSITION_PAGE }))) {
+        seen += 1;
+        if (userEvent(resolved)) return allPosition(resolved) ?? 0;
+        oldest = resolved.event?.position ?? oldest;
+      }
+      if (seen < LAST_POSITION_PAGE || !oldest) return 0; // the start of $all: no user event at all
+      from = oldest;
     }
-    return 0;
   }
 
   override subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
@@ -210,6 +225,18 @@ export class EsdbEventStore extends EventStore {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
     return last;
+  }
+}
+
+/** Events $all is read backwards by at a time, looking for the newest user event. */
+const LAST_POSITION_PAGE = 32;
+
+/** A read that is cancelled on the server too when the loop over it ends early (or at all: then a no-op). */
+async function* cancelledWhenLeft<T>(read: AsyncIterable<T> & { cancel(): Promise<void> }): AsyncGenerator<T> {
+  try {
+    yield* read;
+  } finally {
+    await read.cancel().catch(() => undefined);
   }
 }
 

@@ -18,5 +18,6 @@ export * from './sla-risks/sla-watch';
 export * from './sla-risks/sla-risks.store';
 export * from './agents/agents.projection';
 export * from './agents/agents.store';
+export * from './agents/routing-agents.store';
 export * from './routing-queue/routing-queue.projection';
 export * from './routing-queue/routing-queue.store';

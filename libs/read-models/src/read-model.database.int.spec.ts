@@ -73,7 +73,7 @@ describe('read-model schema migrations (SQLite)', () => {
     expect(await db.selectFrom('service_calls').select('id').execute()).toEqual([]);
     const tables = (await db.introspection.getTables()).map((table) => table.name);
     expect(tables).not.toContain('call_summaries_v3');
-    expect(tables).toEqual(expect.arrayContaining(['service_calls', 'phase_visits', 'agents', 'routing_queue', 'checkpoints']));
+    expect(tables).toEqual(expect.arrayContaining(['service_calls', 'phase_visits', 'agents', 'routing_queue', 'routing_agents', 'checkpoints']));
 
     await projectAll(db);
     const fresh = await SQLITE_TARGET.open();
@@ -103,6 +103,7 @@ describe('read-model schema migrations (SQLite)', () => {
       '0001-checkpoints',
       '0002-projections',
       '0003-checkpoints-owner',
+      '0004-routing-agents',
     ]);
     await closeReadModelDatabase(again);
   });
@@ -159,10 +160,10 @@ describeWithPostgres('read-model schema migrations (PostgreSQL)', () => {
     const again = await open();
     expect(await readCheckpoint(again, PROJECTOR_CHECKPOINT)).toBe(42);
     const migrations = await again.selectFrom(sql<{ name: string }>`kysely_migration`.as('m')).select('name').orderBy('name').execute();
-    expect(migrations.map((m) => m.name)).toEqual(['0001-checkpoints', '0002-projections', '0003-checkpoints-owner']);
+    expect(migrations.map((m) => m.name)).toEqual(['0001-checkpoints', '0002-projections', '0003-checkpoints-owner', '0004-routing-agents']);
     // everything in the read models' own schema
     const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(again);
-    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['checkpoints', 'kysely_migration', 'service_calls', 'routing_queue']));
+    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['checkpoints', 'kysely_migration', 'service_calls', 'routing_queue', 'routing_agents']));
     await closeReadModelDatabase(again);
   });
 

@@ -1,5 +1,5 @@
 import { Kysely, Migration, Migrator, sql } from 'kysely';
-import { createCheckpointsOwnerTable, createCheckpointsTable, createProjectionTables, ReadModelDialect } from './read-model.schema';
+import { createCheckpointsOwnerTable, createCheckpointsTable, createProjectionTables, createRoutingAgentsTable, ReadModelDialect } from './read-model.schema';
 import { ReadModelTables } from './read-model.tables';
 
 /** The projector's checkpoint name. */
@@ -25,6 +25,8 @@ function migrations(dialect: ReadModelDialect): Record<string, Migration> {
     }),
     // the event store the checkpoints belong to: recorded at the next start (libs/read-models/src/checkpoints-owner.ts)
     '0003-checkpoints-owner': migration((db) => createCheckpointsOwnerTable(db, dialect)),
+    // the agents as routing left them, shared by the workers' decisions (libs/read-models/src/agents/routing-agents.store.ts)
+    '0004-routing-agents': migration((db) => createRoutingAgentsTable(db, dialect)),
   };
 }
 

@@ -43,6 +43,20 @@ export async function createCheckpointsOwnerTable(db: Kysely<ReadModelTables>, d
     .execute();
 }
 
+/**
+ * The agents as routing left them (RoutingAgentsStore): written by the workers' routing, read at every
+ * decision, not a projection (a rebuild from the log does not refill it).
+ */
+export async function createRoutingAgentsTable(db: Kysely<ReadModelTables>, dialect: ReadModelDialect): Promise<void> {
+  const t = columnTypes(dialect);
+  await db.schema
+    .createTable('routing_agents')
+    .addColumn('agent_id', t.text, (c) => c.primaryKey())
+    .addColumn('version', t.integer, (c) => c.notNull())
+    .addColumn('doc', t.json, (c) => c.notNull())
+    .execute();
+}
+
 /** Every projection's tables and indexes, as of schema version 10 (the last of the user_version era: same names and shapes). */
 export async function createProjectionTables(db: Kysely<ReadModelTables>, dialect: ReadModelDialect): Promise<void> {
   const t = columnTypes(dialect);

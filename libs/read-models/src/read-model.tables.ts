@@ -17,6 +17,7 @@ export interface ReadModelTables {
   agents: AgentsTable;
   agent_assignments: AgentAssignmentsTable;
   routing_queue: RoutingQueueTable;
+  routing_agents: RoutingAgentsTable;
 }
 
 /** How far a reader of the log has come (the projector's, the worker's dispatcher's). */
@@ -132,5 +133,18 @@ export interface RoutingQueueTable {
   received_at: string;
   queued_at: string;
   version: number;
+  doc: string;
+}
+
+/**
+ * Not a projection: per agent the newest state routing itself got from the agent's stream (a take, a
+ * refused take read again, a release), for every worker's next decision to see before the agents read
+ * model does (see RoutingAgentsStore). Written only forward: a version never replaces a newer one.
+ */
+export interface RoutingAgentsTable {
+  agent_id: string;
+  /** the agent stream's version the doc is at */
+  version: number;
+  /** the agent (the domain's Agent) at that version */
   doc: string;
 }

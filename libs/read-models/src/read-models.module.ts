@@ -9,6 +9,7 @@ import { PhaseBoardStore } from './phase-board/phase-board.store';
 import { SlaPoliciesStore } from './sla-policies/sla-policies.store';
 import { SlaRisksStore } from './sla-risks/sla-risks.store';
 import { AgentsStore } from './agents/agents.store';
+import { RoutingAgentsStore } from './agents/routing-agents.store';
 import { RoutingQueueStore } from './routing-queue/routing-queue.store';
 
 /** Class token for the read-model database handle. */
@@ -52,7 +53,7 @@ export class ReadModelsModule implements OnApplicationShutdown {
       useFactory: async (config: AppConfig): Promise<ReadModelConnection> => ({ db: await openReadModelDatabase(config.readModelLocation) }),
     };
     // every store is a plain class over the database
-    const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, AgentsStore, RoutingQueueStore];
+    const stores = [ServiceCallSummariesStore, ProcessTemplatesStore, PhaseBoardStore, SlaPoliciesStore, SlaRisksStore, AgentsStore, RoutingQueueStore, RoutingAgentsStore];
     const storeProviders = stores.map((Store) => ({
       provide: Store,
       inject: [ReadModelConnection],

@@ -25,6 +25,8 @@ export async function rebuildReadModels(
   await db.transaction().execute(async (trx) => {
     await lockProjection(trx);
     await clearProjections(trx, projections);
+    // not a projection, but stream versions of the store the read models belonged to (it may have been replaced)
+    await trx.deleteFrom('routing_agents').execute();
     await writeCheckpoint(trx, PROJECTOR_CHECKPOINT, 0);
   });
   const progress: RebuildProgress = { applied: 0, total: lastPosition, position: 0 };

@@ -1,6 +1,6 @@
 import { Agent, callbackWindowState, isFinished, mustWaitBehind, routeCall, RoutingCandidate, routingCandidateOf, routingRequestOf, ServiceCall, WORKFLOW_ACTOR } from '@app/domain';
 import { Coordination } from '@app/coordination';
-import { AgentsStore, RoutingQueueStore, WaitingCall, waitingCallOf } from '@app/read-models';
+import { AgentsStore, RoutingAgentsStore, RoutingQueueStore, WaitingCall, waitingCallOf } from '@app/read-models';
 import { AgentRefusedCallError, AgentRepository, AssignServiceCallCommand, ChangeServiceCallCommand, CommandEvent, ServiceCallRepository } from '@app/service-calls';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -20,17 +20,18 @@ export interface Placement {
 export const ROUTING_SECTION = 'routing';
 
 /**
- * Puts calls with agents. One decision at a time across the workers (ROUTING_SECTION): each sees the loads every earlier
- * one left (the agents this worker changed are kept as their streams answered, newer than the read
- * model), so a burst of calls spreads evenly instead of piling on the agent every decision saw idle.
- * The agent's own stream is the guard (AssignServiceCallCommand takes the call there first, and is
- * refused for a full, away, offline or absent agent); then routing decides again.
+ * Puts calls with agents. One decision at a time across the workers (ROUTING_SECTION): each sees the
+ * loads every earlier one left, in this worker or another (the agents read model lags behind the log;
+ * every agent routing changed is recorded as its stream answered, in RoutingAgentsStore, and each
+ * decision takes per agent the newer of the two), so a burst of calls spreads evenly instead of piling
+ * on the agent every decision saw idle. The agent's own stream is the guard (AssignServiceCallCommand
+ * takes the call there first, and is refused for a full, away, offline or absent agent); then routing
+ * decides again.
  */
 @Injectable()
 export class CallRouter {
   private readonly logger = new Logger('CallRouter');
   private cached?: { at: number; agents: Map<string, Agent> };
-  private readonly fresh = new Map<string, Agent>();
   /** told when a new call had to wait behind older ones that an agent could take now (the supervisor serves them) */
   onOlderCallsServable?: () => void;
 
@@ -41,6 +42,7 @@ export class CallRouter {
     private readonly agents: AgentRepository,
     private readonly commandBus: CommandBus,
     private readonly coordination: Coordination,
+    private readonly routed: RoutingAgentsStore,
   ) {}
 
   /** Runs `work` after every decision queued before it: decisions never interleave, in this worker or any other. */
@@ -75,7 +77,9 @@ export class CallRouter {
   private async olderCallsFirst(call: ServiceCall): Promise<boolean> {
     const now = new Date();
     const self = waitingCallOf({ ...call, queuedAt: now.toISOString() }, now);
-    return !!self && mustWaitBehind(self, await this.waitingCalls(now), await this.candidates(), now);
+    const others = (await this.waitingCalls(now)).filter((w) => w.callId !== call.id);
+    // nobody waiting (the usual case): no need to read the agents
+    return !!self && others.length > 0 && mustWaitBehind(self, others, await this.candidates(), now);
   }
 
   /**
@@ -88,11 +92,11 @@ export class CallRouter {
     call: ServiceCall,
     options: { actor: string; key: string; queueWhenNobody: boolean; trigger?: 'QUEUE'; expectedVersion?: number },
   ): Promise<Placement> {
-    if ((await this.candidates()).length === 0) return { events: [], outcome: 'NO_AGENTS' };
     const request = routingRequestOf(call);
     const now = new Date();
     for (let attempt = 1; attempt <= MAX_TAKE_ATTEMPTS; attempt++) {
       const candidates = await this.candidates();
+      if (candidates.length === 0) return { events: [], outcome: 'NO_AGENTS' };
       const decision = routeCall(request, candidates, now);
       if (decision.outcome === 'QUEUED') return this.queueUnless(call, decision.reasons, options);
       const runnerUp = decision.runnerUp
@@ -103,12 +107,12 @@ export class CallRouter {
         const result = await this.commandBus.execute(
           new AssignServiceCallCommand(call.id, assignment, { actor: options.actor, idempotencyKey: options.key, now, ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}) }),
         );
-        if (result.agent) this.remember(result.agent);
+        if (result.agent) await this.remember(result.agent);
         return { events: result.events, outcome: 'ASSIGNED' };
       } catch (error) {
         if (!(error instanceof AgentRefusedCallError)) throw error;
         const current = await this.agents.load(decision.agentId);
-        if (current) this.remember(current);
+        if (current) await this.remember(current);
       }
     }
     this.logger.warn(`call ${call.id}: every agent routing chose was taken first (${MAX_TAKE_ATTEMPTS} tries); it is routed again when the queue is served`);
@@ -125,25 +129,22 @@ export class CallRouter {
     return { events: result.events, outcome: 'QUEUED' };
   }
 
-  /** The agent gives the call's slot back (a no-op when they do not hold it). */
+  /**
+   * The agent gives the call's slot back (a no-op when they do not hold it). Outside the critical
+   * section: the decisions after the release is recorded see the room (none undoes it, see RoutingAgentsStore).
+   */
   async release(agentId: string, callId: string, reason: string): Promise<void> {
     const { agent } = await this.agents.releaseCall(agentId, callId, reason, { actor: WORKFLOW_ACTOR });
-    this.remember(agent);
+    await this.remember(agent);
   }
 
-  /** Routing candidates: the read model's agents, with the ones this worker changed as their streams answered. */
+  /** Routing candidates: the read model's agents, each as routing (any worker's) left them when that is newer. */
   async candidates(): Promise<RoutingCandidate[]> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > CANDIDATES_TTL_MS) {
       this.cached = { at: now, agents: new Map((await this.agentsStore.all()).map((a) => [a.id, a])) };
     }
-    const merged = new Map(this.cached.agents);
-    for (const [id, agent] of this.fresh) {
-      const stored = merged.get(id);
-      if (!stored || stored.version < agent.version) merged.set(id, agent);
-      else this.fresh.delete(id); // the read model has caught up
-    }
-    return [...merged.values()].map(routingCandidateOf);
+    return (await this.routed.newest(this.cached.agents)).map(routingCandidateOf);
   }
 
   /** The next decision reads the agents from the read model again (they changed). */
@@ -151,9 +152,15 @@ export class CallRouter {
     this.cached = undefined;
   }
 
-  private remember(agent: Agent): void {
-    const known = this.fresh.get(agent.id);
-    if (!known || known.version < agent.version) this.fresh.set(agent.id, agent);
+  /**
+   * The agent as their stream answered routing, for every later decision in every worker. Not recorded
+   * (the database failed): the stream has it all the same, and decisions see it once the read model does.
+   */
+  private async remember(agent: Agent): Promise<void> {
+    try {
+      await this.routed.record(agent);
+    } catch (error) {
+      this.logger.warn(`agent ${agent.id} at version ${agent.version} not recorded for routing (decisions see it once the read model does): ${String(error)}`);
+    }
   }
-
 }

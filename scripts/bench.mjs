@@ -88,6 +88,7 @@ import { failoverSide } from './bench/failover.mjs';
 import { clusterSide } from './bench/cluster.mjs';
 import { describeTaskFigures, TASK_TARGET, workflowTaskFigures } from './bench/workflow-tasks.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
+import { ensureNodeModules } from './tools.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -390,6 +391,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 async function main() {
+  await ensureNodeModules(); // a fresh clone: as npm start and npm test do (the build needs the compiler)
   const machine = describeMachine();
   const config = {
     sqliteSynchronous: (process.env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase(),

@@ -145,6 +145,24 @@ export class Projector {
     return () => this.changes.off('event', listener);
   }
 
+  /**
+   * The events after `after` up to `upTo` (by default, what the read models include now), oldest first,
+   * each with its call as the read models hold it now: for a subscriber that comes back with the place
+   * it left off (an alert's cursor). Read from the log page by page, as the caller consumes them.
+   */
+  async *projectedSince(after: number, upTo = this.position): AsyncGenerator<[RecordedEvent, ServiceCall | undefined]> {
+    for (let from = after; from < upTo; ) {
+      const events = (await this.store.readAll(from, MAX_BATCH)).filter((e) => e.position <= upTo);
+      if (events.length === 0) return;
+      const calls = await projectedCalls(this.db, callIdsOf(events));
+      for (const event of events) {
+        const callId = callIdOfStream(event.streamId);
+        yield [event, callId ? calls.get(callId) : undefined];
+      }
+      from = events[events.length - 1].position;
+    }
+  }
+
   private handle(event: RecordedEvent): void {
     this.pending.push(event);
     if (this.pending.length >= MAX_BATCH) this.drain();

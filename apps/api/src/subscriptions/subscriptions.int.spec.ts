@@ -156,6 +156,46 @@ describe('GraphQL subscriptions over WebSocket (the API alone)', () => {
     expect(Date.parse(received[0].at as string)).not.toBeNaN();
   });
 
+  it('processAlerts with after: a manager who comes back gets every alert raised since its last cursor, none twice, then the live ones', async () => {
+    const RESUMED = 'subscription($after: String) { processAlerts(after: $after) { callId stepKey reason cursor } }';
+    type Resumed = { processAlerts: { callId: string; stepKey: string; reason: string; cursor: string } };
+    const call = await openCall(http);
+    await asWorkflow(call.id, { type: 'StartPhase', data: { phaseKey: 'intake' } });
+    await asWorkflow(call.id, { type: 'MarkStepsReady', data: { phaseKey: 'intake', stepKeys: ['record-complaint'] } });
+    const fail = async (reason: string) => {
+      await http.ok('mutation($callId: ID!) { retryStep(callId: $callId, stepKey: "record-complaint") { version } }', { callId: call.id }).catch(() => undefined);
+      await asWorkflow(call.id, { type: 'FailStep', data: { stepKey: 'record-complaint', reason } });
+    };
+
+    const first = client({ connectionParams: bearer(DEV_KEYS.MANAGER) });
+    const before = new Pushes<Resumed>(first, RESUMED);
+    await untilSubscribers(0, 1, 'the first alerts subscription');
+    await fail('attempt 1');
+    const [seen] = (await before.until((v) => v.length === 1, 10_000, 'the first alert')).map((v) => v.processAlerts);
+    expect(seen).toEqual({ callId: call.id, stepKey: 'record-complaint', reason: 'attempt 1', cursor: expect.stringMatching(/^\d+$/) });
+    await first.dispose(); // the manager's connection goes away
+    await untilSubscribers(0, 0, 'the manager gone');
+
+    await fail('attempt 2'); // raised while nobody listened
+    await fail('attempt 3');
+    const again = client({ connectionParams: bearer(DEV_KEYS.MANAGER) });
+    const after = new Pushes<Resumed>(again, RESUMED, { after: seen.cursor });
+    await after.until((v) => v.length === 2, 10_000, 'the alerts missed');
+    await fail('attempt 4'); // live again
+    const received = (await after.until((v) => v.length === 3, 10_000, 'the live alert')).map((v) => v.processAlerts);
+    expect(received.map((a) => a.reason)).toEqual(['attempt 2', 'attempt 3', 'attempt 4']);
+    const cursors = [seen, ...received].map((a) => Number(a.cursor));
+    expect([...cursors].sort((x, y) => x - y)).toEqual(cursors);
+    expect(new Set(cursors).size).toBe(4);
+
+    // ending a resumed subscription that waits for its next alert frees it at once
+    after.stop();
+    await untilSubscribers(0, 0, 'the resumed subscription gone');
+    // a cursor that is not one is refused, naming the argument
+    const refused = new Pushes<Resumed>(again, RESUMED, { after: 'yesterday' });
+    expect(((await refused.failed()) as GraphQLErrorBody[])[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
   it('forgets a subscriber when it completes its subscription, when its client disconnects, and when its socket is cut', async () => {
     const call = await openCall(http);
     const started = async (updates: Pushes<Updated>) => updates.until((v) => v.length === 1, 10_000, 'the current state');

@@ -11,4 +11,6 @@ export class ProcessAlert {
   @Field({ description: 'true when the automation ran out of retries (by = workflow)' }) automated!: boolean;
   @Field({ description: 'who failed it: apikey:<name>, or workflow' }) by!: string;
   @Field(() => DateTime) at!: string;
+  @Field({ description: 'where this alert stands in the log; subscribe again with after: this cursor to get every alert raised since, none twice' })
+  cursor!: string;
 }

@@ -21,6 +21,7 @@ export function processAlertOf(event: RecordedEvent, call: ServiceCall | undefin
     automated: data.by === WORKFLOW_ACTOR,
     by: data.by,
     at: data.at,
+    cursor: String(event.position),
   };
 }
 

@@ -16,4 +16,6 @@ export class SlaAlert {
   @Field(() => String, { nullable: true }) trackingCode?: string;
   @Field(() => ID, { description: 'sla:<callId>:<target>:<kind>:<dueAt>; the same id as the webhook\'s Idempotency-Key for this alert' })
   alertId!: string;
+  @Field({ description: 'where this alert stands in the log; subscribe again with after: this cursor to get every alert raised since, none twice' })
+  cursor!: string;
 }

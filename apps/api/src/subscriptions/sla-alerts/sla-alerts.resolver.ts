@@ -1,6 +1,7 @@
 import { UseFilters } from '@nestjs/common';
-import { Resolver, Subscription } from '@nestjs/graphql';
+import { Args, Resolver, Subscription } from '@nestjs/graphql';
 import { Roles } from '../../auth/roles.decorator';
+import { parseCursor } from '../projected-alerts';
 import { SubscriptionErrors } from '../subscription-errors.filter';
 import { SlaAlert } from './sla-alert.model';
 import { SlaAlerts } from './sla-alerts';
@@ -14,11 +15,14 @@ export class SlaAlertsResolver {
     description:
       "MANAGER. One alert each time a call's SLA target becomes AT_RISK (warnAt of the target elapsed) or BREACHED " +
       '(its due time passed; the call is escalated automatically), from now on. The same alerts go to WEBHOOK_URL, signed. ' +
-      'A manager who reads too slowly loses the oldest alerts first.',
+      'A manager who reads too slowly loses the oldest alerts first. With after (the cursor of the last alert received, on any replica), ' +
+      'first every alert raised since: a reconnect loses none.',
     resolve: (alert: SlaAlert) => alert,
   })
   @Roles('MANAGER')
-  slaAlerts(): AsyncIterableIterator<SlaAlert> {
-    return this.alerts.subscribe();
+  slaAlerts(
+    @Args('after', { type: () => String, nullable: true, description: 'the cursor of the last alert received: every alert since comes first' }) after?: string | null,
+  ): AsyncIterableIterator<SlaAlert> {
+    return this.alerts.subscribe(after == null ? undefined : parseCursor(after));
   }
 }

@@ -27,6 +27,7 @@ export function slaAlertOf(event: RecordedEvent, call: ServiceCall | undefined):
     target: data.target,
     dueAt: data.dueAt,
     at: data.at,
+    cursor: String(event.position),
   };
 }
 
@@ -42,6 +43,10 @@ export class SlaAlerts extends ProjectedAlerts<SlaAlert> {
 
   constructor(projector: Projector) {
     super(projector, 'SlaAlerts', slaAlertOf);
+  }
+
+  protected override keyOf(alert: SlaAlert): string {
+    return alert.alertId;
   }
 
   override publish(alert: SlaAlert): void {

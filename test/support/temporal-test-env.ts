@@ -11,11 +11,12 @@ import { EventStore, RecordedEvent } from '@app/event-store';
 import { Projector, ReadModelConnection, ReadModelsModule } from '@app/read-models';
 import { ServiceCallsModule } from '@app/service-calls';
 import { OutboundModule, webhookRetryOf } from '@app/outbound';
+import type { ServiceCallActivities } from '@app/workflows';
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type PatchActivationCallback, type WorkflowBundle } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -44,13 +45,23 @@ export interface WorkflowTestEnv {
   restartWorker(): Promise<void>;
   /** Shuts the worker down (a downtime: the server's clock may move on meanwhile); startWorker() brings one back. */
   stopWorker(): Promise<void>;
-  /** Starts a worker on the task queue, with the real workflow bundle unless another is given (earlier workflow code). */
-  startWorker(workflowBundle?: WorkflowBundle): Promise<void>;
+  /**
+   * Starts a worker on the task queue, with the real workflow bundle unless another is given (earlier
+   * workflow code); `options` may replace some activities, and decide which patches a live run takes
+   * (`patchActivationCallback` returning false for a patch: the code before it, as the release before ran).
+   */
+  startWorker(workflowBundle?: WorkflowBundle, options?: WorkerTestOptions): Promise<void>;
   /** The call's events, oldest first. */
   streamOf(callId: string): Promise<RecordedEvent[]>;
   /** The call as its stream says (the truth, ahead of any read model). */
   callOf(callId: string): Promise<ServiceCall>;
   close(): Promise<void>;
+}
+
+export interface WorkerTestOptions {
+  /** activities that replace the real ones of this worker (e.g. to delay an answer) */
+  activities?: Partial<ServiceCallActivities>;
+  patchActivationCallback?: PatchActivationCallback;
 }
 
 /** The worker's providers (WorkerModule without its Temporal connection), with config from the test. */
@@ -120,12 +131,13 @@ export async function startWorkflowTestEnv(
       : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
     closers.push(() => env.teardown());
     const activities = app.get(ServiceCallActivitiesService);
-    const startWorker = async (bundle?: WorkflowBundle) => {
+    const startWorker = async (bundle?: WorkflowBundle, options: WorkerTestOptions = {}) => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: bundle ?? (await workflowBundle(logger)),
-        activities: { ...activities.asActivities(), ...app.get(AftercareActivitiesService).asActivities() },
+        activities: { ...activities.asActivities(), ...app.get(AftercareActivitiesService).asActivities(), ...options.activities },
+        ...(options.patchActivationCallback ? { patchActivationCallback: options.patchActivationCallback } : {}),
         // No sticky cache: the time-skipping server never moves a workflow off a stopped worker's sticky
         // queue (restartWorker), and every workflow task replays the history, a determinism check in passing.
         maxCachedWorkflows: 0,
@@ -149,9 +161,9 @@ export async function startWorkflowTestEnv(
         await stopWorker();
         stopWorker = async () => undefined;
       },
-      startWorker: async (bundle?: WorkflowBundle) => {
+      startWorker: async (bundle?: WorkflowBundle, options?: WorkerTestOptions) => {
         await stopWorker();
-        stopWorker = await startWorker(bundle);
+        stopWorker = await startWorker(bundle, options);
       },
     };
     const store = app.get(EventStore);

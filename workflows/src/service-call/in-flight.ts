@@ -11,6 +11,7 @@ import { PATCHES } from './service-call.patches';
 export class InFlight {
   private readonly running = new Set<string>();
   private readonly endedAt = new Map<string, { version: number; ok: boolean }>();
+  private localActivities = 0;
 
   /**
    * @param version the call's version as the workflow knows it
@@ -23,6 +24,29 @@ export class InFlight {
 
   get size(): number {
     return this.running.size;
+  }
+
+  /**
+   * The local activities scheduled and not yet settled (commands, routing, loads). Their answers reach
+   * a live run one activation at a time, but a replay all at once (see the gap-load in
+   * service-call.workflow.ts): only while none runs does the run stand where every replay stands too.
+   */
+  get localActivitiesRunning(): number {
+    return this.localActivities;
+  }
+
+  /**
+   * Counts a local activity just scheduled as running until it settles, and returns the same promise
+   * (the count's own reaction comes first and issues nothing: the awaiting code resumes in the same
+   * microtask turn as before, so the commands' order does not change).
+   */
+  local<T>(activity: Promise<T>): Promise<T> {
+    this.localActivities++;
+    const settled = () => {
+      this.localActivities--;
+    };
+    activity.then(settled, settled);
+    return activity;
   }
 
   /** whether the action may start now */

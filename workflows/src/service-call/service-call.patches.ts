@@ -25,6 +25,14 @@ export const PATCHES = {
    * issuing the earlier run's commands again, each answered with its old events or refused
    */
   readsStreamFirst: 'reads-stream-first',
+  /**
+   * a run that is behind loads the missing events only while no local activity of it runs (the cluster
+   * run's stalled call: two SLA records answered out of order, the gap-load taken between the answers
+   * was missing on replay, TMPRL1100 for good; see the gap-load in service-call.workflow.ts). Asked at
+   * the top of the main loop while no local activity runs, so a run of an earlier release takes it from
+   * its first such moment live.
+   */
+  gapLoadAfterLocalActivities: 'gap-load-after-local-activities',
 } as const;
 
 /** Above this many history events a run continues as new (calls live for months; Temporal suggests it too). */

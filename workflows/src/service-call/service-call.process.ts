@@ -57,7 +57,7 @@ export class ProcessPart {
   }
 
   private issue(command: ProcessCommand, key: string): Promise<void> {
-    return issue(this.call, command, key);
+    return issue(this.call, this.inFlight, command, key);
   }
 
   // Steps worked again (retried, or their phase reopened) have attempt > 1: commands about them get

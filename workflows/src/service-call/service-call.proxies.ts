@@ -1,6 +1,7 @@
 import { webhookActivityTimeoutMs, WebhookRetry } from '@app/domain';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { FoldedCall } from './folded-call';
+import type { InFlight } from './in-flight';
 import type { ProcessCommand, ServiceCallActivities } from './service-call.activities';
 import { DOMAIN_ERROR_TYPE, PERMANENT_SEND_ERROR_TYPE } from './service-call.activities';
 
@@ -31,7 +32,7 @@ export function alertActivities(retry: WebhookRetry): ServiceCallActivities {
   });
 }
 
-/** Issues a command as the workflow and folds the events it answers with. */
-export async function issue(call: FoldedCall, command: ProcessCommand, idempotencyKey: string): Promise<void> {
-  call.receive(await commands.issueCommand({ callId: call.callId, command, idempotencyKey, atVersion: call.version }));
+/** Issues a command as the workflow (a local activity, counted in `inFlight`) and folds the events it answers with. */
+export async function issue(call: FoldedCall, inFlight: InFlight, command: ProcessCommand, idempotencyKey: string): Promise<void> {
+  call.receive(await inFlight.local(commands.issueCommand({ callId: call.callId, command, idempotencyKey, atVersion: call.version })));
 }

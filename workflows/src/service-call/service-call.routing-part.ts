@@ -29,8 +29,8 @@ export class RoutingPart {
     const { callId } = this.call;
     const run = () =>
       action.kind === 'RouteCall'
-        ? commands.routeCall({ callId, round: action.round, afterVersion: call.version }).then((events) => this.call.receive(events))
-        : commands.releaseAgent({ callId, agentId: action.agentId });
+        ? this.inFlight.local(commands.routeCall({ callId, round: action.round, afterVersion: call.version })).then((events) => this.call.receive(events))
+        : this.inFlight.local(commands.releaseAgent({ callId, agentId: action.agentId }));
     this.inFlight.start(key, run, {
       done: () => this.routedKeys.add(key),
       failed: (error) => log.warn('routing failed', { callId, action: action.kind, error: String(error) }),

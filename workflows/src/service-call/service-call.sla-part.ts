@@ -54,7 +54,7 @@ export class SlaPart {
     for (const action of record) {
       const key = slaRecordKey(action);
       if (!this.inFlight.mayStart(key)) continue;
-      this.inFlight.start(key, () => issue(this.call, slaRecordCommand(action), key), {
+      this.inFlight.start(key, () => issue(this.call, this.inFlight, slaRecordCommand(action), key), {
         done: () => {
           if (action.kind !== 'MET') this.sendAlert(action, now);
         },

@@ -32,16 +32,32 @@ export async function serviceCallWorkflow(input: ServiceCallWorkflowInput): Prom
   const alerts = new AlertsPart(call, processAlertWebhook, alertActivities(input.webhookRetry ?? WEBHOOK_RETRY_DEFAULTS));
   const parts = { process: new ProcessPart(call, inFlight), routing: new RoutingPart(call, inFlight, routing), sla: new SlaPart(call, inFlight, alerts, slaTimers) };
   let loadedAtVersion = -1;
+  let loadsAfterLocalActivities = false; // patch gap-load-after-local-activities: asked only where no local activity runs
 
   for (;;) {
     const finished = isFinished(call.state);
+    const localActivities = inFlight.localActivitiesRunning;
+    if (!loadsAfterLocalActivities && localActivities === 0) loadsAfterLocalActivities = patched(PATCHES.gapLoadAfterLocalActivities);
     // a gap in the versions, or a run that has not read the stream yet: read the missing events from the
     // stream instead of waiting for them (a finished run too, since once-per-version: a reopen may wait
     // behind events it never hears of)
     const behind = call.behind || (readsStreamFirst && loadedAtVersion < 0);
     if (behind && loadedAtVersion !== call.version && (!finished || (slaTimers && patched(PATCHES.oncePerVersion)))) {
+      // Patch gap-load-after-local-activities. Local activities that run side by side (two SLA records due
+      // together) answer a live run one activation each; a replay gets every answer its markers hold in
+      // one activation (Core resolves the peeked markers of the task at once, in marker order). A run that
+      // loaded on the gap of the first answer (the second record's event) issued a loadCallEvents which
+      // its replay, with both answers folded and no gap, never issues: "[TMPRL1100] Missing associated
+      // machine for LocalActivity(n)" on every worker, for good (the cluster run's stalled call). So the
+      // load waits until no local activity runs, a point every replay reaches with the same answers.
+      // No code can replay a history written the old way: reset its run to the workflow task before
+      // that load (`temporal workflow reset --event-id <its WorkflowTaskCompleted>`; see the replay spec).
+      if (loadsAfterLocalActivities && localActivities > 0) {
+        await call.until(() => inFlight.localActivitiesRunning === 0); // not the action's end: an automation may follow its command
+        continue;
+      }
       loadedAtVersion = call.version;
-      call.receive(await commands.loadCallEvents(call.callId, call.version));
+      call.receive(await inFlight.local(commands.loadCallEvents(call.callId, call.version)));
       continue;
     }
     if (finished) {

@@ -18,6 +18,8 @@
  *    take or release doubled; every call RESOLVED on both replicas; routing never put an agent over
  *    capacity, and while no call was released yet (the burst of 50 over 5 agents) the loads never
  *    differed by more than one, whichever worker decided; no request failed on a replica that was up.
+ *    A manager following slaAlerts on B leaves after its first alerts and comes back at the end on A
+ *    (killed and started again meanwhile) with the last cursor it had: it gets every SLA alert recorded since, none twice.
  * 3. During that run, every call was followed by a subscriber on B (the drivers act on its pushes, and
  *    read at least every 2 s): each change made through A reached it, the median within one second and
  *    none later than 3 s (the projectors fall behind at the run's peaks).
@@ -74,6 +76,10 @@ const READ = `query Call($id: ID!) { serviceCall(id: $id) { ${VIEW} } }`;
 const COMPLETE = `mutation Complete($input: CompleteStepInput!) { completeStep(input: $input) { ${VIEW} } }`;
 const NOTE = 'mutation Note($callId: ID!, $text: String!, $key: String) { addNote(callId: $callId, kind: INTERNAL, text: $text, idempotencyKey: $key) { id version } }';
 const UPDATED = 'subscription Updated($id: ID!) { serviceCallUpdated(id: $id) { id version status } }';
+const SLA_ALERTS = 'subscription { slaAlerts { alertId cursor } }';
+const SLA_ALERTS_AFTER = 'subscription Resume($after: String) { slaAlerts(after: $after) { alertId cursor } }';
+/** SLA alerts a manager on A gets before its connection goes away (it comes back on B at the end) */
+const ALERTS_BEFORE_LEAVING = 10;
 const REGISTER = 'mutation Register($input: RegisterAgentInput!, $key: String) { registerAgent(input: $input, idempotencyKey: $key) { id version } }';
 const DEFINE_SLA = 'mutation Sla($input: SlaPolicyInput!) { defineSlaPolicy(input: $input) }';
 const LOAD = 'query { agentLoad { agents { agentId openCalls capacity } } }';
@@ -347,6 +353,25 @@ describeWithPostgres('the deployed shape: 2 API replicas, 2 workers, PostgreSQL 
 
       progress(`${CALLS} calls opened`);
 
+      // a manager follows slaAlerts on B and loses the connection after its first ALERTS_BEFORE_LEAVING
+      // alerts; at the end it comes back on A (killed and started again meanwhile) with the last cursor it had
+      const alertsOnB: { alertId: string; cursor: string }[] = [];
+      const managerOnB = connect(apis[B].replica.graphqlUrl, { connectionParams: bearer(DEV_KEYS.MANAGER) });
+      subscriptionClients.push(managerOnB);
+      managerOnB.subscribe<{ slaAlerts: { alertId: string; cursor: string } }>(
+        { query: SLA_ALERTS, variables: {} },
+        {
+          next: (result) => {
+            if (result.data && alertsOnB.length < ALERTS_BEFORE_LEAVING) {
+              alertsOnB.push(result.data.slaAlerts);
+              if (alertsOnB.length === ALERTS_BEFORE_LEAVING) void managerOnB.dispose();
+            }
+          },
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
+
       // every call followed on B from now on: its pushes wake the call's driver (test 3 checks what arrived when)
       const wakers = new Map<string, () => void>();
       const onB = subscriber(apis[B]);
@@ -532,6 +557,31 @@ describeWithPostgres('the deployed shape: 2 API replicas, 2 workers, PostgreSQL 
       const missing = missingAfterResolution(stored, ids);
       const settled = Date.now();
       progress(missing.length === 0 ? 'SLA records, follow-ups and releases all in' : `still missing after 120 s: ${missing.join('; ')}`);
+
+      // the manager comes back on A with the cursor of the last alert B pushed: every SLA alert recorded
+      // since then arrives (read from the log on A), none twice, none of those it had
+      await waitFor(() => alertsOnB.length === ALERTS_BEFORE_LEAVING, 30_000, { description: `${ALERTS_BEFORE_LEAVING} SLA alerts on B`, intervalMs: 50 }).catch(() => undefined);
+      expect(alertsOnB.length).toBe(ALERTS_BEFORE_LEAVING);
+      const cursor = alertsOnB[alertsOnB.length - 1].cursor;
+      const backOn = apis[A].up ? apis[A] : apis[B];
+      const recordedAlertIds = (after: number) =>
+        stored
+          .filter((e) => (e.type === 'SlaAtRisk' || e.type === 'SlaBreached') && e.position > after)
+          .map((e) => `sla:${e.streamId.slice('ServiceCall-'.length)}:${String(e.data.target)}:${e.type === 'SlaAtRisk' ? 'AT_RISK' : 'BREACHED'}:${String(e.data.dueAt)}`);
+      const resumed: string[] = [];
+      const managerBack = connect(backOn.replica.graphqlUrl, { connectionParams: bearer(DEV_KEYS.MANAGER) });
+      subscriptionClients.push(managerBack);
+      managerBack.subscribe<{ slaAlerts: { alertId: string } }>(
+        { query: SLA_ALERTS_AFTER, variables: { after: cursor } },
+        { next: (result) => result.data && resumed.push(result.data.slaAlerts.alertId), error: () => undefined, complete: () => undefined },
+      );
+      const missed = [...new Set(recordedAlertIds(Number(cursor)))];
+      await waitFor(() => resumed.length >= missed.length, 30_000, { description: `the ${missed.length} SLA alerts raised after the cursor, on ${backOn.name}`, intervalMs: 50 }).catch(() => undefined);
+      await sleep(500); // nothing more may come
+      expect({ resumed: [...resumed].sort() }).toEqual({ resumed: [...missed].sort() });
+      expect(missed.length).toBeGreaterThan(0);
+      expect(alertsOnB.map((a) => a.alertId).filter((id) => resumed.includes(id))).toEqual([]);
+      progress(`a manager who left B after ${ALERTS_BEFORE_LEAVING} SLA alerts came back on ${backOn.name} with the last cursor and got the ${resumed.length} alerts raised since, none twice`);
 
       // every acknowledged change kept: its idempotency key in the store once, on the change it made, at
       // a version the answer includes (a repeated key answers with the call as it is now, so later versions count)

@@ -88,6 +88,7 @@ import { failoverSide } from './bench/failover.mjs';
 import { clusterSide } from './bench/cluster.mjs';
 import { describeTaskFigures, TASK_TARGET, workflowTaskFigures } from './bench/workflow-tasks.mjs';
 import { mib, ms, pct, summarize, table } from './bench/stats.mjs';
+import { openLoad } from './bench/open-load.mjs';
 import { ensureNodeModules } from './tools.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -222,67 +223,6 @@ async function machineBusy(sampleMs = 1000) {
 }
 
 // ------------------------------------------------------------------------------------------- the load
-
-/** openServiceCall from `clients` concurrent clients, for `seconds` or until `calls` were sent. */
-async function openLoad({ client, seconds = Infinity, calls = Infinity, clients, tag, onProgress, progressSeconds = 2 }) {
-  const latencies = [];
-  const errorKinds = new Map();
-  let errors = 0;
-  let seq = 0;
-  let interval = [];
-  let intervalErrors = 0;
-  const started = now();
-  const end = started + seconds * 1000;
-
-  async function oneClient() {
-    while (now() < end && seq < calls) {
-      const n = seq++;
-      const t0 = now();
-      let r;
-      try {
-        r = await client.request(OPEN, openInput(n, tag));
-      } catch (error) {
-        r = { errors: [{ code: 'NETWORK', message: String(error.message ?? error) }] };
-      }
-      const dt = now() - t0;
-      if (r.errors || !r.data?.openServiceCall?.id) {
-        errors++;
-        intervalErrors++;
-        const kind = r.errors?.[0] ? `${r.errors[0].code}: ${r.errors[0].message.slice(0, 120)}` : 'no id in the answer';
-        errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
-      } else {
-        latencies.push(dt);
-        interval.push(dt);
-      }
-    }
-  }
-
-  let lastTick = started;
-  const timer =
-    onProgress &&
-    setInterval(() => {
-      const t = now();
-      const s = summarize(interval);
-      onProgress({ elapsed: (t - started) / 1000, rate: (s.count * 1000) / (t - lastTick), latency: s, errors: intervalErrors });
-      interval = [];
-      intervalErrors = 0;
-      lastTick = t;
-    }, progressSeconds * 1000);
-
-  await Promise.all(Array.from({ length: clients }, oneClient));
-  if (timer) clearInterval(timer);
-  const wall = (now() - started) / 1000;
-  for (const [kind, count] of errorKinds) say(`  error x${count}: ${kind}`);
-  return {
-    seconds: wall,
-    clients,
-    ok: latencies.length,
-    errors,
-    errorKinds: Object.fromEntries(errorKinds),
-    throughput: latencies.length / wall,
-    latency: summarize(latencies),
-  };
-}
 
 async function pollStep(client, callId, stepKey, pollMs, timeoutMs) {
   const deadline = now() + timeoutMs;
@@ -581,7 +521,7 @@ async function writeSide(machine, config) {
 
   // ------------------------------------------------------------------------------------- 1. warm-up
   say(`\n[warm-up] ${cfg.warmupCalls} openServiceCall at ${cfg.clients} clients`);
-  const warm = await openLoad({ client, calls: cfg.warmupCalls, clients: cfg.clients, tag: 'warm' });
+  const warm = await openLoad({ clients: [client], inFlight: cfg.clients, calls: cfg.warmupCalls, tag: 'warm', say });
   say(`[warm-up] ${warm.ok} calls at ${warm.throughput.toFixed(0)}/s, p99 ${ms(warm.latency.p99)}, ${warm.errors} errors; waiting for the workflows to catch up`);
   const settle = await waitForWorkflows('warm-up', cfg.settleTimeoutSeconds);
   say(`[warm-up] workflows ${settle.drained ? 'caught up' : 'NOT caught up'} in ${settle.seconds.toFixed(1)} s (${settle.ratePerSecond?.toFixed(0) ?? 'n/a'} calls/s)`);
@@ -595,10 +535,11 @@ async function writeSide(machine, config) {
   const meter = new CpuMeter(procs);
   let tick = new CpuMeter(procs);
   const load = await openLoad({
-    client,
+    clients: [client],
+    inFlight: cfg.clients,
     seconds: cfg.seconds,
-    clients: cfg.clients,
     tag: 'load',
+    say,
     progressSeconds: cfg.progressSeconds,
     onProgress: ({ elapsed, rate, latency, errors }) => {
       const c = tick.read();

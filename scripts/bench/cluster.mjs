@@ -42,6 +42,7 @@ import { startPostgres } from '../postgres.mjs';
 import { ensureTemporalCli } from '../tools.mjs';
 import { DEPENDENT_STEP, FIRST_STEP } from './event-log.mjs';
 import { COMPLETE, GraphQLClient, OPEN, openInput, STEPS } from './graphql.mjs';
+import { openLoad } from './open-load.mjs';
 import { allProcesses, cmdline, cpuSeconds, descendants, machineCpu } from './procfs.mjs';
 import { portInUse } from './product.mjs';
 import { ms, pct, summarize, table } from './stats.mjs';
@@ -256,61 +257,6 @@ function cpuPerOpenLine(f) {
 const cpuLine = (c) => `${Object.entries(c.perCore).map(([n, v]) => `${n} ${pct(v)}`).join(' ')}, machine ${pct(c.machineBusyPct)} (others ${pct(c.otherPct)})`;
 
 // ------------------------------------------------------------------------------------ measurements
-
-/** openServiceCall, `count` of them with `concurrency` in flight, request n to clients[n % clients.length]. */
-async function openCalls({ clients, count, concurrency, tag, ids, say, progressSeconds, progressLine }) {
-  const latencies = [];
-  const errorKinds = new Map();
-  let errors = 0;
-  let seq = 0;
-  let interval = [];
-  let intervalErrors = 0;
-  const started = now();
-  async function oneClient() {
-    while (seq < count) {
-      const n = seq++;
-      const t0 = now();
-      let r;
-      try {
-        r = await clients[n % clients.length].request(OPEN, openInput(n, tag));
-      } catch (error) {
-        r = { errors: [{ code: 'NETWORK', message: String(error.message ?? error) }] };
-      }
-      const dt = now() - t0;
-      const id = r.data?.openServiceCall?.id;
-      if (r.errors || !id) {
-        errors++;
-        intervalErrors++;
-        const kind = r.errors?.[0] ? `${r.errors[0].code}: ${r.errors[0].message.slice(0, 120)}` : 'no id in the answer';
-        errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
-      } else {
-        ids.push(id);
-        latencies.push(dt);
-        interval.push(dt);
-      }
-    }
-  }
-  let lastTick = started;
-  const timer =
-    progressLine &&
-    setInterval(async () => {
-      const t = now();
-      const s = summarize(interval);
-      const rate = (s.count * 1000) / (t - lastTick);
-      const errs = intervalErrors;
-      interval = [];
-      intervalErrors = 0;
-      lastTick = t;
-      // the progress line's own reads may fail (the cluster stopping on Ctrl-C): the line goes without them
-      const more = await progressLine().catch((error) => `(${error.message})`);
-      say(`[${tag}] ${((t - started) / 1000).toFixed(0).padStart(3)} s ${String(seq).padStart(6)}/${count} sent ${rate.toFixed(0).padStart(5)} calls/s  p50 ${ms(s.p50)}  p99 ${ms(s.p99)}  errors ${errs} | ${more}`);
-    }, progressSeconds * 1000);
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, oneClient));
-  if (timer) clearInterval(timer);
-  const wall = (now() - started) / 1000;
-  for (const [kind, n] of errorKinds) say(`  error x${n}: ${kind}`);
-  return { calls: count, concurrency, seconds: wall, ok: latencies.length, errors, errorKinds: Object.fromEntries(errorKinds), throughput: latencies.length / wall, latency: summarize(latencies) };
-}
 
 /**
  * The projector's lag: polls the checkpoint; an event's lag is the clock at the first poll that saw the
@@ -562,7 +508,7 @@ async function describeWorkflows({ root, address, ids, say, label }) {
 async function measure({ shape, clients, store, cfg, say, cpu, ids }) {
   const tag = shape === 'cluster' ? 'cluster' : 'embedded';
   say(`\n[${tag} warm-up] ${cfg.warmupCalls} openServiceCall, ${cfg.concurrency} in flight over ${clients.length} API ${clients.length > 1 ? 'replicas' : 'process'}`);
-  const warm = cfg.warmupCalls > 0 ? await openCalls({ clients, count: cfg.warmupCalls, concurrency: cfg.concurrency, tag: `${tag}-warm`, ids, say }) : undefined;
+  const warm = cfg.warmupCalls > 0 ? await openLoad({ clients, inFlight: cfg.concurrency, calls: cfg.warmupCalls, tag: `${tag}-warm`, onId: (id) => ids.push(id), say }) : undefined;
   if (warm) say(`[${tag} warm-up] ${warm.ok} calls at ${warm.throughput.toFixed(0)}/s, p99 ${ms(warm.latency.p99)}, ${warm.errors} errors; waiting for the workflows to catch up`);
   const settled = await waitForWorkflows({ store, label: `${tag} warm-up`, timeoutSeconds: cfg.drainTimeoutSeconds, stallSeconds: cfg.stallSeconds, say, progressSeconds: cfg.progressSeconds });
   say(`[${tag} warm-up] workflows ${settled.drained ? 'caught up' : `NOT caught up (${settled.remaining} calls${settled.stalled ? `, none moved for ${cfg.stallSeconds} s` : ''})`} in ${settled.seconds.toFixed(1)} s`);
@@ -572,19 +518,23 @@ async function measure({ shape, clients, store, cfg, say, cpu, ids }) {
   const loadFrom = await store.lastPosition();
   cpu.reset();
   const loadCpu = new GroupCpuMeter(cpu.groups);
-  const load = await openCalls({
+  const load = await openLoad({
     clients,
-    count: cfg.calls,
-    concurrency: cfg.concurrency,
+    inFlight: cfg.concurrency,
+    calls: cfg.calls,
     tag: `${tag} load`,
-    ids,
+    onId: (id) => ids.push(id),
     say,
     progressSeconds: cfg.progressSeconds,
-    progressLine: async () => {
+    onProgress: async ({ elapsed, sent, rate, latency, errors }) => {
       const line = cpuLine(cpu.read());
       cpu.reset();
-      const [p, cp, last] = await Promise.all([store.progress(), store.checkpoint(PROJECTOR_CHECKPOINT), store.lastPosition()]);
-      return `${line} | ${p.opened - p.firstReady} calls wait for their workflow, projector ${last - cp} events behind`;
+      // the progress line's own reads may fail (the cluster stopping on Ctrl-C): the line goes without them
+      const more = await Promise.all([store.progress(), store.checkpoint(PROJECTOR_CHECKPOINT), store.lastPosition()]).then(
+        ([p, cp, last]) => `${p.opened - p.firstReady} calls wait for their workflow, projector ${last - cp} events behind`,
+        (error) => `(${error.message})`,
+      );
+      say(`[${tag} load] ${elapsed.toFixed(0).padStart(3)} s ${String(sent).padStart(6)}/${cfg.calls} sent ${rate.toFixed(0).padStart(5)} calls/s  p50 ${ms(latency.p50)}  p99 ${ms(latency.p99)}  errors ${errors} | ${line} | ${more}`);
     },
   });
   const loadCpuUse = loadCpu.read();
